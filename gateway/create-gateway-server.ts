@@ -1,0 +1,83 @@
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import type { Logger } from 'pino';
+import type { Config } from '../src/config/config.js';
+import { formatPublicError } from '../src/errors/format-public-error.js';
+import { createGraphqlHttpServer } from '../src/http/graphql-http-server.js';
+import { operationLimits } from '../src/graphql/operation-limits.js';
+import { hasRole } from '../src/auth/identity.js';
+import { IDENTITY_HEADER } from '../src/auth/forwarded-identity.js';
+import type { Metrics } from '../src/metrics/metrics-registry.js';
+import { BearerAuthenticator } from './auth/bearer-authenticator.js';
+import type { GatewayContext } from './gateway-context.js';
+import { gatewayReadiness } from './readiness.js';
+import { createKeepAliveFetcher } from './subgraph-calls/keep-alive-fetcher.js';
+import { GATEWAY_IDENTITY, IdentitySigner, SignedDataSource } from './subgraph-calls/signed-data-source.js';
+import type { SubgraphEndpoint } from './supergraph/subgraph-list.js';
+import { SupergraphSource } from './supergraph/supergraph-source.js';
+
+export interface GatewayOptions {
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  subgraphs: SubgraphEndpoint[];
+  jwtSecret: string;
+  internalSecret: string;
+}
+
+/** Builds the public gateway: JWT auth, federated execution, health, readiness and metrics. */
+export async function createGatewayServer(options: GatewayOptions) {
+  const { config, log, metrics, subgraphs } = options;
+  const signer = new IdentitySigner(options.internalSecret);
+  const authenticator = new BearerAuthenticator(options.jwtSecret);
+  const fetcher = createKeepAliveFetcher();
+  const supergraph = new SupergraphSource(subgraphs, () => ({ [IDENTITY_HEADER]: signer.sign(GATEWAY_IDENTITY) }), log);
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraph.hook,
+    buildService: ({ url }) => new SignedDataSource(url ?? '', signer, fetcher),
+    logger: log,
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted) => formatPublicError(formatted),
+    validationRules: [operationLimits({ maxDepth: config.DISTRAG_MAX_DEPTH, maxFields: config.DISTRAG_MAX_FIELDS })],
+    plugins: [
+      config.DISTRAG_ENV === 'development'
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+    ],
+  });
+  await apollo.start();
+
+  const http = createGraphqlHttpServer<GatewayContext>({
+    apollo,
+    log,
+    metrics,
+    maxBodyBytes: config.DISTRAG_MAX_BODY_BYTES,
+    readiness: gatewayReadiness(subgraphs, () => supergraph.loaded),
+    authenticate: async (req, route) => {
+      // The Sandbox page itself (an HTML GET) carries no data; every operation needs a token.
+      if (route === '/graphql' && req.method === 'GET' && config.DISTRAG_ENV === 'development' && acceptsHtml(req.headers.accept)) {
+        return { ok: true, context: { identity: null } };
+      }
+      const result = await authenticator.authenticate(req);
+      if ('error' in result) return { ok: false, status: 401, message: result.error };
+      if (route === '/metrics' && !hasRole(result.identity, 'admin')) return { ok: false, status: 403, message: '/metrics needs an admin token' };
+      return { ok: true, context: { identity: result.identity } };
+    },
+  });
+
+  return { http, apollo, supergraph };
+}
+
+function acceptsHtml(accept: string | undefined): boolean {
+  return accept !== undefined && accept.includes('text/html');
+}

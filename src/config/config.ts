@@ -1,0 +1,103 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting DistRAG reads from the environment, parsed and validated here and nowhere else.
+ * Each key documents its default; the README's configuration table mirrors this file.
+ */
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const schema = z.object({
+  /** Where every process keeps its data, logs and pid files. Default `.distrag` under the current directory. */
+  DISTRAG_HOME: z.string().min(1).default('.distrag'),
+  /** Interface every service binds to. Default loopback. */
+  DISTRAG_HOST: z.string().min(1).default('127.0.0.1'),
+  /** `development` turns on introspection and Apollo Sandbox; `production` turns both off unless asked. */
+  DISTRAG_ENV: z.enum(['development', 'production']).default('development'),
+  /** pino level for every service. */
+  DISTRAG_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** First gateway port; extra gateways (`--gateways N`) take DISTRAG_GATEWAY_PORT+10, +11, … */
+  DISTRAG_GATEWAY_PORT: port.default(4000),
+  DISTRAG_DATA_PORT: port.default(4001),
+  DISTRAG_RAG_PORT: port.default(4002),
+  DISTRAG_CACHE_PORT: port.default(4003),
+  DISTRAG_CLUSTER_PORT: port.default(4004),
+  /** PostgreSQL coordinator (or the single node). */
+  DISTRAG_PG_PORT: port.default(9700),
+  /** Workers listen on DISTRAG_WORKER_PORT_BASE, +1, … (Citus mode only). */
+  DISTRAG_WORKER_PORT_BASE: port.default(9701),
+  DISTRAG_REDIS_PORT: port.default(6390),
+  DISTRAG_CHROMA_PORT: port.default(8100),
+  DISTRAG_NGINX_PORT: port.default(8080),
+  /** Number of Citus workers started by `up` (ignored without the citus extension). */
+  DISTRAG_WORKERS: z.coerce.number().int().min(0).max(16).default(2),
+  /** Number of gateway processes behind NGINX. */
+  DISTRAG_GATEWAYS: z.coerce.number().int().min(1).max(16).default(1),
+  /** `auto` uses Citus when the extension is installed; `off` forces single-node mode; `on` fails without it. */
+  DISTRAG_CITUS: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** Directory holding `postgres`, `initdb`, `pg_basebackup`. Default: found from `pg_config --bindir` or /usr/lib/postgresql/<newest>/bin. */
+  DISTRAG_PG_BIN: z.string().optional(),
+  /** OS user the servers run as when DistRAG is started as root (PostgreSQL refuses root). */
+  DISTRAG_SERVICE_USER: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default('distrag'),
+  /** Demo data scale loaded on first `up` (0 skips the demo data). */
+  DISTRAG_SEED_SCALE: z.coerce.number().min(0).max(1000).default(1),
+  /** HS256 secret for user tokens. Default: generated on first `up` and kept in DISTRAG_HOME/secrets.json. */
+  DISTRAG_JWT_SECRET: z.string().min(32, 'DISTRAG_JWT_SECRET must be at least 32 characters').optional(),
+  /** Secret the gateway signs forwarded identities with; subgraphs accept identities signed with it only. Generated like the JWT secret. */
+  DISTRAG_INTERNAL_SECRET: z.string().min(32, 'DISTRAG_INTERNAL_SECRET must be at least 32 characters').optional(),
+  /** Admin connection URL of the coordinator, set by `up` for the services it starts. */
+  DISTRAG_DATABASE_URL: z.string().url().optional(),
+  /** Redis URL, set by `up` for the services it starts. */
+  DISTRAG_REDIS_URL: z.string().url().optional(),
+  /** Chroma URL, set by `up` for the services it starts. */
+  DISTRAG_CHROMA_URL: z.string().url().optional(),
+  /** Comma-separated `name=url` list of subgraphs the gateway composes; set by `up`. */
+  DISTRAG_SUBGRAPHS: z.string().optional(),
+  /** Port a single service process listens on; set by `up` for each process it starts. */
+  DISTRAG_SERVICE_PORT: port.optional(),
+  /** Introspection on the public endpoint. Default: on in development, off in production. */
+  DISTRAG_INTROSPECTION: bool.optional(),
+  /** Max selection depth of one operation. */
+  DISTRAG_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
+  /** Max number of fields (breadth) selected by one operation. */
+  DISTRAG_MAX_FIELDS: z.coerce.number().int().min(1).max(100000).default(500),
+  /** Max request body size in bytes accepted by the gateway and subgraphs. */
+  DISTRAG_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** Gemini API keys (comma-separated keys rotate on quota errors). Read by the RAG subgraph. */
+  GEMINI_API_KEY: z.string().optional(),
+  /** Any OpenAI-compatible endpoint (Ollama, vLLM). Read by the RAG subgraph. */
+  DISTRAG_LLM_BASE_URL: z.string().url().optional(),
+  /** Model name for the LLM provider. */
+  DISTRAG_LLM_MODEL: z.string().optional(),
+});
+
+export type Config = z.infer<typeof schema> & { home: string; introspection: boolean };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses and validates the environment once; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(defined);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  const c = parsed.data;
+  return {
+    ...c,
+    home: path.resolve(c.DISTRAG_HOME),
+    introspection: c.DISTRAG_INTROSPECTION ?? c.DISTRAG_ENV === 'development',
+  };
+}
+
+/** Returns a value that the stack manager must have provided to this process, or fails clearly. */
+export function required<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new ConfigError(`${name} is not set; start services with \`npx distrag up\` or set it`);
+  return value;
+}

@@ -1,0 +1,163 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { ApolloServer, BaseContext } from '@apollo/server';
+import { HeaderMap } from '@apollo/server';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/metrics-registry.js';
+
+/** The outcome of authenticating one request: a context for resolvers, or an HTTP rejection. */
+export type AuthResult<C> = { ok: true; context: C } | { ok: false; status: number; message: string };
+
+export interface GraphqlHttpServerOptions<C extends BaseContext> {
+  apollo: ApolloServer<C>;
+  log: Logger;
+  metrics: Metrics;
+  maxBodyBytes: number;
+  /** Decides who may call `/graphql` (and `/metrics`) and builds the resolver context. */
+  authenticate: (req: IncomingMessage, route: '/graphql' | '/metrics') => Promise<AuthResult<C>>;
+  /** Readiness: null when ready, otherwise the reason. */
+  readiness: () => Promise<string | null>;
+}
+
+/**
+ * A plain node:http server around an ApolloServer: `/graphql`, `/healthz`, `/readyz`, `/metrics`.
+ * No framework in between keeps the hot path short (see the gateway benchmark).
+ */
+export function createGraphqlHttpServer<C extends BaseContext>(options: GraphqlHttpServerOptions<C>): http.Server {
+  const server = http.createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const route = routeOf(req.url);
+    res.on('finish', () => {
+      options.metrics.httpRequests.inc({ route, status: String(res.statusCode) });
+      options.metrics.httpDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    handle(options, route, req, res).catch((error: unknown) => {
+      options.log.error({ err: error, route }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal error', extensions: { code: 'INTERNAL' } }] });
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
+}
+
+async function handle<C extends BaseContext>(
+  options: GraphqlHttpServerOptions<C>,
+  route: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  switch (route) {
+    case '/healthz':
+      return sendJson(res, 200, { status: 'ok' });
+    case '/readyz': {
+      const problem = await options.readiness();
+      return sendJson(res, problem === null ? 200 : 503, problem === null ? { status: 'ready' } : { status: 'not ready', reason: problem });
+    }
+    case '/metrics': {
+      const auth = await options.authenticate(req, '/metrics');
+      if (!auth.ok) return sendError(res, auth.status, auth.message);
+      res.writeHead(200, { 'content-type': options.metrics.registry.contentType });
+      res.end(await options.metrics.registry.metrics());
+      return;
+    }
+    case '/graphql':
+      return serveGraphql(options, req, res);
+    default:
+      return sendError(res, 404, `no route ${route}; GraphQL is served at /graphql`, 'NOT_FOUND');
+  }
+}
+
+async function serveGraphql<C extends BaseContext>(
+  options: GraphqlHttpServerOptions<C>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'POST') return sendError(res, 405, 'use GET or POST', 'BAD_USER_INPUT');
+  const auth = await options.authenticate(req, '/graphql');
+  if (!auth.ok) {
+    req.resume();
+    return sendError(res, auth.status, auth.message, auth.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN');
+  }
+  let body: unknown;
+  if (req.method === 'POST') {
+    const raw = await readBody(req, options.maxBodyBytes);
+    if (raw === null) return sendError(res, 413, `request body is larger than ${options.maxBodyBytes} bytes`, 'BAD_USER_INPUT');
+    try {
+      body = raw.length === 0 ? undefined : JSON.parse(raw);
+    } catch {
+      return sendError(res, 400, 'request body is not valid JSON', 'BAD_USER_INPUT');
+    }
+  }
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const response = await options.apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: req.method, headers, search: q === -1 ? '' : url.slice(q + 1), body },
+    context: async () => auth.context,
+  });
+  const outHeaders: Record<string, string> = {};
+  for (const [key, value] of response.headers) outHeaders[key] = value;
+  res.writeHead(response.status ?? 200, outHeaders);
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooBig = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooBig ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function routeOf(url: string | undefined): string {
+  const path = (url ?? '/').split('?', 1)[0] ?? '/';
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+function sendJson(res: ServerResponse, status: number, payload: unknown): void {
+  const text = JSON.stringify(payload);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, status: number, message: string, code = 'UNAUTHENTICATED'): void {
+  const headers: Record<string, string> = {};
+  if (status === 401) headers['www-authenticate'] = 'Bearer realm="distrag"';
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+}
+
+/** Starts listening; rejects with a clear message when the port is taken. */
+export function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} is already in use; stop the other process or choose another port`) : error),
+    );
+    server.listen(port, host, () => resolve());
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish (up to `graceMs`), then drops what is left. */
+export async function closeHttpServer(server: http.Server, graceMs = 5_000): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(timer);
+}

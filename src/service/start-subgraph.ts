@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApolloServer } from '@apollo/server';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { parse } from 'graphql';
+import { loadConfig, required } from '../config/config.js';
+import { formatPublicError } from '../errors/format-public-error.js';
+import { createLogger } from '../log/logger.js';
+import { createMetrics } from '../metrics/metrics-registry.js';
+import { schemaDir } from '../paths.js';
+import { IDENTITY_HEADER, verifyForwardedIdentity } from '../auth/forwarded-identity.js';
+import type { RequestContext } from '../auth/request-context.js';
+import { closeHttpServer, createGraphqlHttpServer, listen } from '../http/graphql-http-server.js';
+import { runUntilSignal } from './run-until-signal.js';
+import type { Config } from '../config/config.js';
+import type { Logger } from 'pino';
+
+export interface SubgraphDefinition {
+  name: 'data' | 'rag' | 'cache' | 'cluster';
+  /** Builds resolvers and the resources they use; `close` releases them on shutdown. */
+  setup: (config: Config, log: Logger) => Promise<{
+    resolvers: unknown;
+    readiness: () => Promise<string | null>;
+    close: () => Promise<void>;
+  }>;
+}
+
+/** Loads `schema/<name>.graphql`, the SDL the subgraph serves and codegen types. */
+export function readSubgraphSdl(name: string): string {
+  return fs.readFileSync(path.join(schemaDir, `${name}.graphql`), 'utf8');
+}
+
+/**
+ * Starts one subgraph process: SDL + resolvers served over HTTP. Only callers presenting an
+ * identity signed by the gateway (internal secret) are served; everyone else gets 401.
+ */
+export async function startSubgraph(definition: SubgraphDefinition): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(`subgraph-${definition.name}`, config.DISTRAG_LOG_LEVEL);
+  try {
+    await serveSubgraph(definition, config, log);
+  } catch (error) {
+    log.fatal({ err: error }, `subgraph ${definition.name} failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
+
+async function serveSubgraph(definition: SubgraphDefinition, config: Config, log: Logger): Promise<void> {
+  const metrics = createMetrics(`subgraph-${definition.name}`);
+  const secret = required(config.DISTRAG_INTERNAL_SECRET, 'DISTRAG_INTERNAL_SECRET');
+  const port = required(config.DISTRAG_SERVICE_PORT, 'DISTRAG_SERVICE_PORT');
+  const resources = await definition.setup(config, log);
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema: buildSubgraphSchema({
+      typeDefs: parse(readSubgraphSdl(definition.name)),
+      resolvers: resources.resolvers as GraphQLResolverMap<unknown>,
+    }),
+    formatError: (formatted) => formatPublicError(formatted),
+    includeStacktraceInErrorResponses: false,
+    introspection: true, // only the gateway can reach subgraphs; it needs `_service`
+    csrfPrevention: false, // not browser-facing: every call must carry the gateway's signature
+  });
+  await apollo.start();
+
+  const server = createGraphqlHttpServer<RequestContext>({
+    apollo,
+    log,
+    metrics,
+    maxBodyBytes: config.DISTRAG_MAX_BODY_BYTES,
+    readiness: resources.readiness,
+    authenticate: async (req) => {
+      const header = req.headers[IDENTITY_HEADER];
+      const identity = verifyForwardedIdentity(secret, Array.isArray(header) ? header[0] : header);
+      if (!identity) return { ok: false, status: 401, message: 'subgraphs accept requests from the DistRAG gateway only' };
+      return { ok: true, context: { identity, log } };
+    },
+  });
+  await listen(server, port, config.DISTRAG_HOST);
+  log.info({ port, host: config.DISTRAG_HOST }, `subgraph ${definition.name} listening`);
+
+  runUntilSignal(log, async () => {
+    await closeHttpServer(server);
+    await apollo.stop();
+    await resources.close();
+  });
+}
