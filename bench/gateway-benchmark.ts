@@ -1,0 +1,66 @@
+import autocannon from 'autocannon';
+import { IDENTITY_HEADER, signForwardedIdentity } from '../src/auth/forwarded-identity.js';
+import { signUserToken } from '../src/auth/user-token.js';
+import { startPrivateStack } from '../src/stack/private-stack.js';
+import { readSecrets } from '../src/stack/secrets.js';
+import { stackLayout } from '../src/stack/stack-layout.js';
+import type { BenchmarkOptions } from './run-benchmark.js';
+import { writeResults } from './write-results.js';
+
+const QUERY = JSON.stringify({ query: '{ universities(limit: 10) { universityId name city } }' });
+
+interface Load {
+  requests: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** One simple query straight to the data subgraph and through the gateway, same load each. */
+export async function gatewayBenchmark(options: BenchmarkOptions): Promise<void> {
+  options.report('starting a private stack');
+  const stack = await startPrivateStack({ prefix: 'distrag-bench', env: { DISTRAG_SEED_SCALE: '0.5', DISTRAG_LOG_LEVEL: 'warn' }, report: options.report });
+  try {
+    const secrets = readSecrets(stackLayout(stack.config.home).secretsFile, stack.config);
+    const identity = { sub: 'bench', role: 'reader' as const, tenant: '1' };
+    const token = await signUserToken(secrets.jwtSecret, identity);
+    const subgraphUrl = `http://${stack.config.DISTRAG_HOST}:${stack.config.DISTRAG_DATA_PORT}/graphql`;
+    const direct = () => ({ 'content-type': 'application/json', [IDENTITY_HEADER]: signForwardedIdentity(secrets.internalSecret, identity).value });
+    const viaGateway = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+
+    options.report('warming up');
+    await load(subgraphUrl, direct(), 2, options.connections);
+    await load(stack.info.urls.graphql, viaGateway, 2, options.connections);
+    options.report(`direct to subgraph: ${options.duration}s × ${options.connections} connections`);
+    const subgraph = await load(subgraphUrl, direct(), options.duration, options.connections);
+    options.report(`through the gateway: ${options.duration}s × ${options.connections} connections`);
+    const gateway = await load(stack.info.urls.graphql, viaGateway, options.duration, options.connections);
+    const ratio = gateway.requests / subgraph.requests;
+    const files = writeResults(
+      'gateway',
+      {
+        title: 'Gateway overhead (`npx distrag bench gateway`)',
+        columns: ['path', 'req/s', 'p50 ms', 'p99 ms', 'errors'],
+        rows: [
+          ['data subgraph direct', subgraph.requests.toFixed(0), subgraph.p50, subgraph.p99, subgraph.errors + subgraph.non2xx],
+          ['through the gateway', gateway.requests.toFixed(0), gateway.p50, gateway.p99, gateway.errors + gateway.non2xx],
+          ['ratio gateway / direct', ratio.toFixed(2), (gateway.p50 / Math.max(subgraph.p50, 0.001)).toFixed(2), (gateway.p99 / Math.max(subgraph.p99, 0.001)).toFixed(2), ''],
+        ],
+        notes: [
+          `Query \`{ universities(limit: 10) { universityId name city } }\` (one PostgreSQL read), ${options.duration} s, ${options.connections} connections (autocannon), load generator on the same machine.`,
+          'Goal: gateway throughput ≥ 0.5 × direct.',
+        ],
+      },
+      { subgraph, gateway, ratio },
+    );
+    options.report(`gateway/direct throughput ratio ${ratio.toFixed(2)}; wrote ${files.md} and ${files.json}`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function load(url: string, headers: Record<string, string>, duration: number, connections: number): Promise<Load> {
+  const result = await autocannon({ url, method: 'POST', headers, body: QUERY, duration, connections });
+  return { requests: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+}

@@ -1,0 +1,20 @@
+import type { Config } from '../src/config/config.js';
+import { gatewayBenchmark } from './gateway-benchmark.js';
+
+export interface BenchmarkOptions {
+  config: Config;
+  duration: number;
+  connections: number;
+  report: (line: string) => void;
+}
+
+/** Every benchmark `npx distrag bench NAME` knows. */
+export const BENCHMARKS: Record<string, (options: BenchmarkOptions) => Promise<void>> = {
+  gateway: gatewayBenchmark,
+};
+
+export async function runBenchmark(name: string, options: BenchmarkOptions): Promise<void> {
+  const benchmark = BENCHMARKS[name];
+  if (!benchmark) throw new Error(`unknown benchmark ${name}`);
+  await benchmark(options);
+}

@@ -1,0 +1,22 @@
+import type { Config } from '../../config/config.js';
+import { readStackStatus } from '../../stack/stack-control.js';
+import { parseFlags } from '../parse-flags.js';
+
+/** `distrag status [--json]`: exit 0 when everything recorded is healthy, 1 otherwise or when stopped. */
+export async function statusCommand(args: string[], config: Config): Promise<number> {
+  const { values } = parseFlags('status', args, { json: { type: 'boolean' } });
+  const status = await readStackStatus(config);
+  const healthy = status.processes.length > 0 && status.processes.every((p) => p.healthy);
+  if (values.json) {
+    console.log(JSON.stringify(status, null, 2));
+    return healthy ? 0 : 1;
+  }
+  if (status.processes.length === 0) {
+    console.log('DistRAG is not running (start it with `npx distrag up`)');
+    return 1;
+  }
+  console.log(`mode ${status.mode ?? 'unknown'}`);
+  for (const p of status.processes) console.log(`${p.healthy ? 'up  ' : 'DOWN'}  ${p.name.padEnd(20)} pid ${String(p.pid).padEnd(8)} port ${p.port}`);
+  if (status.urls) console.log(`GraphQL ${status.urls.graphql}${status.urls.nginx ? `  NGINX ${status.urls.nginx}` : ''}`);
+  return healthy ? 0 : 1;
+}

@@ -1,0 +1,75 @@
+import type { Config } from '../../config/config.js';
+import { signUserToken } from '../../auth/user-token.js';
+import { managerFor, stopStack } from '../../stack/stack-control.js';
+import { startStack, StackError } from '../../stack/start-stack.js';
+import { CliError } from '../cli-error.js';
+import { parseCount, parseFlags } from '../parse-flags.js';
+import { loadOrCreateSecrets } from '../../stack/secrets.js';
+import { stackLayout } from '../../stack/stack-layout.js';
+
+/** `distrag up [--detach] [--workers N] [--gateways N]` */
+export async function upCommand(args: string[], config: Config): Promise<number> {
+  const { values } = parseFlags('up', args, { detach: { type: 'boolean' }, workers: { type: 'string' }, gateways: { type: 'string' } });
+  const workers = parseCount('up', 'workers', values.workers, config.DISTRAG_WORKERS, 0, 16);
+  const gateways = parseCount('up', 'gateways', values.gateways, config.DISTRAG_GATEWAYS, 1, 16);
+  const report = (line: string) => console.error(`distrag: ${line}`);
+
+  const interrupted = new AbortController();
+  const onSignal = () => interrupted.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let info;
+  try {
+    info = await startStack({ config, workers, gateways, report, signal: interrupted.signal });
+  } catch (error) {
+    if (error instanceof StackError) throw new CliError(`distrag up: ${error.message}`);
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (interrupted.signal.aborted) {
+    await stopStack(config, report);
+    return 130;
+  }
+
+  const secrets = loadOrCreateSecrets(stackLayout(config.home).secretsFile, config);
+  const token = await signUserToken(secrets.jwtSecret, { sub: 'dev-admin', role: 'admin' });
+  console.log(`DistRAG is up (mode ${info.mode}).
+  GraphQL:    ${info.urls.graphql}${info.urls.nginx ? `\n  via NGINX:  ${info.urls.nginx}` : ''}
+  PostgreSQL: ${info.urls.postgres}
+  Redis:      ${info.urls.redis}
+  Chroma:     ${info.urls.chroma}
+  Dev admin token (30 days):
+${token}
+Try: curl -s ${info.urls.graphql} -H "authorization: Bearer <token>" -H 'content-type: application/json' -d '{"query":"{ universities { universityId name } }"}'`);
+  if (values.detach) return 0;
+
+  console.error('distrag: running; press Ctrl-C to stop everything');
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(watch);
+      report('stopping');
+      stopStack(config, report).then(() => resolve(0), (error: unknown) => {
+        report(`stop failed: ${(error as Error).message}`);
+        resolve(1);
+      });
+    };
+    const manager = managerFor(config);
+    const known = new Set(manager.list().map((p) => p.name));
+    const watch = setInterval(() => {
+      const alive = new Set(manager.running().map((p) => p.name));
+      for (const name of known) {
+        if (!alive.has(name)) {
+          known.delete(name);
+          report(`${name} exited unexpectedly; see ${stackLayout(config.home).logDir}/${name}.log`);
+        }
+      }
+    }, 2_000);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,58 @@
+import { ConfigError, loadConfig } from '../config/config.js';
+import { CliError } from './cli-error.js';
+import { benchCommand } from './commands/bench.js';
+import { downCommand } from './commands/down.js';
+import { seedCommand } from './commands/seed.js';
+import { statusCommand } from './commands/status.js';
+import { tokenCommand } from './commands/token.js';
+import { upCommand } from './commands/up.js';
+
+const HELP = `Usage: npx distrag <command>
+
+  up [--detach] [--workers N] [--gateways N]   start the stack (foreground until Ctrl-C, or --detach)
+  down                                          stop everything up started; data is kept
+  status [--json]                               processes, health and URLs
+  token --role reader|writer|admin [--tenant T] [--sub S] [--ttl SECONDS]
+                                                print a signed token (bare, on stdout)
+  seed [--scale S]                              replace the demo data (S=1: 20 universities, ~10k students)
+  bench [NAME]                                  run a benchmark (gateway); results in bench/results/
+  help                                          this text
+
+Configuration comes from DISTRAG_* environment variables; see the README.`;
+
+const COMMANDS: Record<string, (args: string[], config: ReturnType<typeof loadConfig>) => Promise<number>> = {
+  up: upCommand,
+  down: downCommand,
+  status: statusCommand,
+  token: tokenCommand,
+  seed: seedCommand,
+  bench: benchCommand,
+};
+
+/** Runs one CLI command and returns the exit code; every failure is one line on stderr. */
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    console.log(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`distrag: unknown command "${name}"; run \`npx distrag help\``);
+    return 2;
+  }
+  try {
+    return await command(args, loadConfig());
+  } catch (error) {
+    if (error instanceof CliError) {
+      console.error(error.message);
+      return error.exitCode;
+    }
+    if (error instanceof ConfigError) {
+      console.error(`distrag: ${error.message}`);
+      return 2;
+    }
+    console.error(`distrag ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,28 @@
+import path from 'node:path';
+import { distDir, projectRoot } from '../../paths.js';
+import type { ProcessSpec } from '../process-manager.js';
+import type { RunAs } from '../service-user.js';
+
+/** One of DistRAG's own Node services (a subgraph or a gateway), run from the build in dist/. */
+export function nodeServiceSpec(options: {
+  name: string;
+  entry: string;
+  host: string;
+  port: number;
+  env: Record<string, string>;
+  runAs: RunAs | null;
+  home: string;
+}): ProcessSpec {
+  return {
+    name: options.name,
+    command: process.execPath,
+    args: ['--enable-source-maps', path.join(distDir, options.entry)],
+    cwd: projectRoot,
+    env: { ...options.env, HOME: options.home, DISTRAG_SERVICE_PORT: String(options.port), DISTRAG_HOST: options.host, NODE_ENV: 'production' },
+    host: options.host,
+    port: options.port,
+    health: { kind: 'http', url: `http://${options.host}:${options.port}/healthz` },
+    runAs: options.runAs,
+    startTimeoutMs: 45_000,
+  };
+}

@@ -1,0 +1,24 @@
+import path from 'node:path';
+
+/** Where everything lives under DISTRAG_HOME. */
+export function stackLayout(home: string) {
+  return {
+    home,
+    versionFile: path.join(home, 'VERSION'),
+    secretsFile: path.join(home, 'secrets.json'),
+    passFile: path.join(home, 'pgpass'),
+    pgDir: (node: string) => path.join(home, 'pg', node),
+    redisDir: path.join(home, 'redis'),
+    chromaDir: path.join(home, 'chroma'),
+    nginxDir: path.join(home, 'nginx'),
+    logDir: path.join(home, 'logs'),
+    runDir: path.join(home, 'run'),
+    processesFile: path.join(home, 'run', 'processes.json'),
+    stackFile: path.join(home, 'run', 'stack.json'),
+  };
+}
+
+export type StackLayout = ReturnType<typeof stackLayout>;
+
+/** Bumped when the on-disk layout changes incompatibly. */
+export const LAYOUT_VERSION = 1;

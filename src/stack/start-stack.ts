@@ -1,0 +1,207 @@
+import fs from 'node:fs';
+import pg from 'pg';
+import type { Config } from '../config/config.js';
+import { ensureCitusMembership } from '../db/bootstrap/citus-membership.js';
+import { ensureDatabase } from '../db/bootstrap/ensure-database.js';
+import { migrate, type ClusterMode } from '../db/bootstrap/migrations.js';
+import { loadDemoData } from '../seed/load-demo-data.js';
+import { projectRoot } from '../paths.js';
+import { isPortFree } from './port-check.js';
+import { findPostgresBinaries } from './postgres-binaries.js';
+import { adminUrl, preparePostgresNode } from './postgres-node.js';
+import { ProcessManager, type ProcessSpec } from './process-manager.js';
+import { loadOrCreateSecrets, type StackSecrets } from './secrets.js';
+import { reachableByOthers, resolveServiceUser, type RunAs } from './service-user.js';
+import { chromaSpec } from './services/chroma-service.js';
+import { nginxSpec } from './services/nginx-service.js';
+import { nodeServiceSpec } from './services/node-service.js';
+import { redisSpec } from './services/redis-service.js';
+import { LAYOUT_VERSION, stackLayout, type StackLayout } from './stack-layout.js';
+import { writeStackInfo, type StackInfo } from './stack-info.js';
+
+export interface StartOptions {
+  config: Config;
+  workers: number;
+  gateways: number;
+  report: (line: string) => void;
+  /** Aborting (Ctrl-C during start) stops what was started and rejects. */
+  signal?: AbortSignal;
+}
+
+export class StackError extends Error {
+  override name = 'StackError';
+}
+
+const SUBGRAPHS = [
+  { name: 'data', portKey: 'DISTRAG_DATA_PORT' },
+  { name: 'rag', portKey: 'DISTRAG_RAG_PORT' },
+  { name: 'cache', portKey: 'DISTRAG_CACHE_PORT' },
+  { name: 'cluster', portKey: 'DISTRAG_CLUSTER_PORT' },
+] as const;
+
+/**
+ * `distrag up`: PostgreSQL (coordinator + workers under Citus), schema and demo data, Redis, Chroma,
+ * the four subgraphs, the gateways and NGINX, each started only after the previous is healthy.
+ * On any failure everything started is stopped again and a StackError says what to do.
+ */
+export async function startStack(options: StartOptions): Promise<StackInfo> {
+  const { config, report } = options;
+  const layout = stackLayout(config.home);
+  fs.mkdirSync(layout.runDir, { recursive: true });
+  const manager = new ProcessManager(layout.processesFile, layout.logDir, report);
+  const running = manager.running();
+  if (running.length > 0) {
+    throw new StackError(`DistRAG is already running from ${config.home} (${running.map((p) => `${p.name} pid ${p.pid}`).join(', ')}); run \`npx distrag down\` first`);
+  }
+  if (manager.clearStale()) report('removed a stale pid file left by an earlier run');
+
+  const binaries = findPostgresBinaries(config.DISTRAG_PG_BIN);
+  if (config.DISTRAG_CITUS === 'on' && !binaries.citusAvailable) throw new StackError('DISTRAG_CITUS=on but the citus extension is not installed for PostgreSQL ' + binaries.major);
+  const mode: ClusterMode = binaries.citusAvailable && config.DISTRAG_CITUS !== 'off' ? 'CITUS' : 'SINGLE';
+  const firstRun = checkLayoutVersion(layout, mode);
+  const runAs = prepareHome(layout, config.DISTRAG_SERVICE_USER);
+  const secrets = loadOrCreateSecrets(layout.secretsFile, config);
+  const host = config.DISTRAG_HOST;
+  const workers = mode === 'CITUS' ? options.workers : 0;
+  const pgNodes = [
+    { name: 'coordinator', port: config.DISTRAG_PG_PORT },
+    ...Array.from({ length: workers }, (_, i) => ({ name: `worker-${i + 1}`, port: config.DISTRAG_WORKER_PORT_BASE + i })),
+  ];
+  const gatewayPorts = Array.from({ length: options.gateways }, (_, i) => (i === 0 ? config.DISTRAG_GATEWAY_PORT : config.DISTRAG_GATEWAY_PORT + 9 + i));
+  await assertPortsFree(host, [
+    ...pgNodes.map((n) => ({ name: `PostgreSQL ${n.name}`, port: n.port, env: n.name === 'coordinator' ? 'DISTRAG_PG_PORT' : 'DISTRAG_WORKER_PORT_BASE' })),
+    { name: 'Redis', port: config.DISTRAG_REDIS_PORT, env: 'DISTRAG_REDIS_PORT' },
+    { name: 'Chroma', port: config.DISTRAG_CHROMA_PORT, env: 'DISTRAG_CHROMA_PORT' },
+    ...SUBGRAPHS.map((s) => ({ name: `subgraph ${s.name}`, port: config[s.portKey], env: s.portKey })),
+    ...gatewayPorts.map((port) => ({ name: 'gateway', port, env: 'DISTRAG_GATEWAY_PORT' })),
+    { name: 'NGINX', port: config.DISTRAG_NGINX_PORT, env: 'DISTRAG_NGINX_PORT' },
+  ]);
+
+  const step = async (spec: ProcessSpec | null) => {
+    if (options.signal?.aborted) throw new StackError('start interrupted');
+    return spec ? manager.start(spec) : null;
+  };
+  try {
+    report(`mode ${mode}: starting PostgreSQL (${pgNodes.map((n) => n.name).join(', ')})`);
+    fs.writeFileSync(layout.passFile, `${host}:*:*:distrag_admin:${secrets.pgPassword}\n`, { mode: 0o600 });
+    if (runAs) fs.chownSync(layout.passFile, runAs.uid, runAs.gid);
+    for (const node of [...pgNodes].reverse()) {
+      await step(preparePostgresNode({ name: `postgres-${node.name}`, dataDir: layout.pgDir(node.name), host, port: node.port, password: secrets.pgPassword, citus: mode === 'CITUS', binaries, runAs, passFile: layout.passFile }));
+    }
+    const coordinatorUrl = adminUrl({ host, port: config.DISTRAG_PG_PORT, password: secrets.pgPassword });
+    await bootstrapDatabase({ mode, host, pgNodes, secrets, coordinatorUrl, seedScale: firstRun ? config.DISTRAG_SEED_SCALE : 0, report });
+
+    await step(redisSpec({ dir: layout.redisDir, host, port: config.DISTRAG_REDIS_PORT, runAs }));
+    await step(chromaSpec({ dir: layout.chromaDir, host, port: config.DISTRAG_CHROMA_PORT, runAs }));
+    const serviceEnv = {
+      DISTRAG_DATABASE_URL: coordinatorUrl,
+      DISTRAG_REDIS_URL: `redis://${host}:${config.DISTRAG_REDIS_PORT}`,
+      DISTRAG_CHROMA_URL: `http://${host}:${config.DISTRAG_CHROMA_PORT}`,
+      DISTRAG_INTERNAL_SECRET: secrets.internalSecret,
+      DISTRAG_JWT_SECRET: secrets.jwtSecret,
+      DISTRAG_HOME: config.home,
+    };
+    const nodeRunAs = runAs && reachableByOthers(projectRoot) ? runAs : null;
+    if (runAs && !nodeRunAs) report(`warning: ${projectRoot} is not readable by user ${runAs.user}; the Node services run as root`);
+    for (const subgraph of SUBGRAPHS) {
+      await step(nodeServiceSpec({ name: `subgraph-${subgraph.name}`, entry: `subgraphs/${subgraph.name}/main.js`, host, port: config[subgraph.portKey], env: serviceEnv, runAs: nodeRunAs, home: layout.runDir }));
+    }
+    const subgraphList = SUBGRAPHS.map((s) => `${s.name}=http://${host}:${config[s.portKey]}/graphql`).join(',');
+    for (const [i, port] of gatewayPorts.entries()) {
+      await step(nodeServiceSpec({ name: i === 0 ? 'gateway' : `gateway-${i + 1}`, entry: 'gateway/main.js', host, port, env: { ...serviceEnv, DISTRAG_SUBGRAPHS: subgraphList }, runAs: nodeRunAs, home: layout.runDir }));
+    }
+    const nginx = await step(nginxSpec({ dir: layout.nginxDir, host, port: config.DISTRAG_NGINX_PORT, gateways: gatewayPorts.map((port) => ({ host, port })), runAs }));
+    if (!nginx) report('nginx is not installed: no load balancer; use the gateway URL directly');
+
+    const info: StackInfo = {
+      mode,
+      urls: {
+        graphql: `http://${host}:${config.DISTRAG_GATEWAY_PORT}/graphql`,
+        nginx: nginx ? `http://${host}:${config.DISTRAG_NGINX_PORT}/graphql` : null,
+        postgres: coordinatorUrl,
+        redis: serviceEnv.DISTRAG_REDIS_URL,
+        chroma: serviceEnv.DISTRAG_CHROMA_URL,
+      },
+    };
+    writeStackInfo(layout.stackFile, info);
+    return info;
+  } catch (error) {
+    report(`start failed; stopping what was started`);
+    await manager.stopAll();
+    if (error instanceof StackError) throw error;
+    throw new StackError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+async function bootstrapDatabase(options: {
+  mode: ClusterMode;
+  host: string;
+  pgNodes: Array<{ name: string; port: number }>;
+  secrets: StackSecrets;
+  coordinatorUrl: string;
+  seedScale: number;
+  report: (line: string) => void;
+}): Promise<void> {
+  const { mode, host, secrets } = options;
+  for (const node of options.pgNodes) {
+    const address = { host, port: node.port, password: secrets.pgPassword };
+    await ensureDatabase(adminUrl(address, 'postgres'), adminUrl(address), mode === 'CITUS');
+  }
+  const client = new pg.Client({ connectionString: options.coordinatorUrl });
+  await client.connect();
+  try {
+    if (mode === 'CITUS') {
+      const [coordinator, ...workers] = options.pgNodes;
+      await ensureCitusMembership(client, { host, port: coordinator!.port }, workers.map((w) => ({ host, port: w.port })));
+    }
+    const applied = await migrate(client, mode);
+    if (applied.length > 0) options.report(`schema migrations applied: ${applied.join(', ')}`);
+    if (options.seedScale > 0) {
+      options.report(`loading the demo data set (scale ${options.seedScale})`);
+      const counts = await loadDemoData(client, options.seedScale);
+      options.report(`demo data loaded: ${Object.entries(counts).map(([t, n]) => `${n} ${t}`).join(', ')}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Returns true on the first run in this home; refuses a home written by another layout or mode. */
+function checkLayoutVersion(layout: StackLayout, mode: ClusterMode): boolean {
+  if (!fs.existsSync(layout.versionFile)) {
+    if (fs.existsSync(layout.pgDir('coordinator'))) {
+      throw new StackError(`${layout.home} has data but no VERSION file: it was not written by this DistRAG; move it away or set DISTRAG_HOME`);
+    }
+    fs.writeFileSync(layout.versionFile, JSON.stringify({ layout: LAYOUT_VERSION, mode }) + '\n');
+    return true;
+  }
+  const stored = JSON.parse(fs.readFileSync(layout.versionFile, 'utf8')) as { layout?: number; mode?: string };
+  if (stored.layout !== LAYOUT_VERSION) {
+    throw new StackError(`${layout.home} was written by another DistRAG version (layout ${stored.layout}, this one reads ${LAYOUT_VERSION}); move it away or set DISTRAG_HOME to a new directory`);
+  }
+  if (stored.mode !== mode) {
+    throw new StackError(`${layout.home} holds a ${stored.mode} cluster but this start would be ${mode}; set DISTRAG_CITUS=${stored.mode === 'SINGLE' ? 'off' : 'on'} or use another DISTRAG_HOME`);
+  }
+  return false;
+}
+
+function prepareHome(layout: StackLayout, serviceUser: string): RunAs | null {
+  for (const dir of [layout.home, layout.logDir, layout.runDir]) fs.mkdirSync(dir, { recursive: true });
+  fs.chmodSync(layout.home, 0o755);
+  const runAs = resolveServiceUser(serviceUser);
+  if (runAs && !reachableByOthers(layout.home)) {
+    throw new StackError(`the servers run as user ${runAs.user}, which cannot reach ${layout.home}; set DISTRAG_HOME to a directory it can reach (e.g. /var/lib/distrag) or allow o+x on its parents`);
+  }
+  if (runAs) fs.chownSync(layout.runDir, runAs.uid, runAs.gid);
+  return runAs;
+}
+
+async function assertPortsFree(host: string, ports: Array<{ name: string; port: number; env: string }>): Promise<void> {
+  const seen = new Map<number, string>();
+  for (const { name, port, env } of ports) {
+    const clash = seen.get(port);
+    if (clash) throw new StackError(`${name} and ${clash} are both configured on port ${port}; change ${env}`);
+    seen.set(port, name);
+    if (!(await isPortFree(port, host))) throw new StackError(`port ${port} (${name}) is already in use by another process; stop it or set ${env}`);
+  }
+}
