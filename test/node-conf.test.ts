@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { renderNodeConf } from '../src/stack/postgres-node.js';
+import { renderNginxConf } from '../src/stack/services/nginx-service.js';
+
+describe('PostgreSQL node template', () => {
+  it('enables logical decoding with room for slots and WAL senders on every node', () => {
+    const conf = renderNodeConf({ host: '127.0.0.1', port: 9700, citus: false });
+    expect(conf).toMatch(/^wal_level = logical$/m);
+    expect(conf).toMatch(/^max_replication_slots = \d+$/m);
+    expect(conf).toMatch(/^max_wal_senders = \d+$/m);
+    expect(conf).toMatch(/^port = 9700$/m);
+    expect(conf).not.toMatch(/^[^#]*citus/m);
+  });
+
+  it('adds the Citus settings only in Citus mode', () => {
+    const conf = renderNodeConf({ host: '127.0.0.1', port: 9701, citus: true });
+    expect(conf).toMatch(/^shared_preload_libraries = 'citus'$/m);
+    expect(conf).toMatch(/^citus\.propagate_set_commands = 'local'$/m);
+    expect(conf).toMatch(/^citus\.enable_change_data_capture = on$/m);
+  });
+});
+
+describe('NGINX config', () => {
+  it('proxies HTTP and WebSocket upgrades to every gateway with a long read timeout', () => {
+    const conf = renderNginxConf({ dir: '/tmp/x', host: '127.0.0.1', port: 8080, gateways: [{ host: '127.0.0.1', port: 4000 }, { host: '127.0.0.1', port: 4010 }] });
+    expect(conf).toContain('server 127.0.0.1:4000');
+    expect(conf).toContain('server 127.0.0.1:4010');
+    expect(conf).toMatch(/proxy_set_header Upgrade \$http_upgrade/);
+    expect(conf).toMatch(/proxy_set_header Connection \$connection_upgrade/);
+    expect(conf).toMatch(/proxy_read_timeout 3600s/);
+  });
+});

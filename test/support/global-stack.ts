@@ -1,0 +1,42 @@
+import type { TestProject } from 'vitest/node';
+import { startPrivateStack } from '../../src/stack/private-stack.js';
+import { readSecrets } from '../../src/stack/secrets.js';
+import { stackLayout } from '../../src/stack/stack-layout.js';
+import type { StackInfo } from '../../src/stack/stack-info.js';
+
+export interface SharedStack {
+  home: string;
+  info: StackInfo;
+  env: Record<string, string>;
+  jwtSecret: string;
+  internalSecret: string;
+  ports: { gateway: number; data: number; cluster: number };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: SharedStack;
+  }
+}
+
+/**
+ * One stack (PostgreSQL, Redis, Chroma, subgraphs, gateway, NGINX) on private ports in a temporary
+ * directory for the whole run, started through the same process manager as `distrag up`, and
+ * stopped afterwards even when tests fail.
+ */
+export default async function setup(project: TestProject) {
+  const stack = await startPrivateStack({ prefix: 'distrag-test', env: { DISTRAG_SEED_SCALE: '0.1' }, report: (line) => console.error(`[stack] ${line}`) });
+  const secrets = readSecrets(stackLayout(stack.config.home).secretsFile, stack.config);
+  const env = Object.fromEntries(Object.entries(stack.config).filter(([k, v]) => k.startsWith('DISTRAG_') && v !== undefined).map(([k, v]) => [k, String(v)]));
+  project.provide('stack', {
+    home: stack.config.home,
+    info: stack.info,
+    env,
+    jwtSecret: secrets.jwtSecret,
+    internalSecret: secrets.internalSecret,
+    ports: { gateway: stack.config.DISTRAG_GATEWAY_PORT, data: stack.config.DISTRAG_DATA_PORT, cluster: stack.config.DISTRAG_CLUSTER_PORT },
+  });
+  return async () => {
+    await stack.stop();
+  };
+}
