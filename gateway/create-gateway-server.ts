@@ -35,7 +35,7 @@ export async function createGatewayServer(options: GatewayOptions) {
   const signer = new IdentitySigner(options.internalSecret);
   const authenticator = new BearerAuthenticator(options.jwtSecret);
   const fetcher = createKeepAliveFetcher();
-  const supergraph = new SupergraphSource(subgraphs, () => ({ [IDENTITY_HEADER]: signer.sign(GATEWAY_IDENTITY) }), log);
+  const supergraph = new SupergraphSource(subgraphs, () => ({ [IDENTITY_HEADER]: signer.sign(GATEWAY_IDENTITY) }), log, config.DISTRAG_GATEWAY_STARTUP_TIMEOUT_MS);
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.hook,

@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyUserToken } from '../src/auth/user-token.js';
+import { projectRoot } from '../src/paths.js';
 import { privateStackEnv } from '../src/stack/private-stack.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
 import { runCli } from './support/run-cli.js';
@@ -82,6 +84,19 @@ describe('distrag up / status / down', () => {
     expect(again.code).toBe(1);
     expect(again.stderr.trim()).toMatch(/already running.*distrag down/);
     expect(runCli(['down'], env).code).toBe(0);
+  });
+
+  it('runs in the foreground until Ctrl-C, which stops every process it started', async () => {
+    const child = spawn(process.execPath, [path.join(projectRoot, 'bin', 'distrag.js'), 'up'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await expect.poll(() => stderr, { timeout: 120_000, interval: 200 }).toMatch(/press Ctrl-C/);
+    const pids = (JSON.parse(runCli(['status', '--json'], env).stdout) as Status).processes.map((p) => p.pid);
+    expect(pids.length).toBeGreaterThanOrEqual(8);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
   });
 
   it('refuses a port already in use with one line, leaving nothing running', async () => {

@@ -104,6 +104,13 @@ describe('gateway endpoints and limits', () => {
     expect(await ready.json()).toEqual({ status: 'ready' });
   });
 
+  it('serves the Apollo Sandbox page to browsers in development', async () => {
+    const page = await fetch(inject('stack').info.urls.graphql, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toMatch(/sandbox/i);
+  });
+
   it('serves Prometheus metrics to admins only', async () => {
     expect((await fetch(`${base()}/metrics`)).status).toBe(401);
     const reader = await fetch(`${base()}/metrics`, { headers: { authorization: `Bearer ${await tokenFor('reader', '1')}` } });

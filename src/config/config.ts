@@ -56,6 +56,8 @@ const schema = z.object({
   DISTRAG_CHROMA_URL: z.string().url().optional(),
   /** Comma-separated `name=url` list of subgraphs the gateway composes; set by `up`. */
   DISTRAG_SUBGRAPHS: z.string().optional(),
+  /** How long a gateway waits at start for every subgraph to answer before it gives up (ms). */
+  DISTRAG_GATEWAY_STARTUP_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
   /** Port a single service process listens on; set by `up` for each process it starts. */
   DISTRAG_SERVICE_PORT: port.optional(),
   /** Introspection on the public endpoint. Default: on in development, off in production. */
