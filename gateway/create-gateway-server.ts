@@ -62,6 +62,7 @@ export async function createGatewayServer(options: GatewayOptions) {
     log,
     metrics,
     maxBodyBytes: config.DISTRAG_MAX_BODY_BYTES,
+    corsOrigins: config.corsOrigins,
     readiness: gatewayReadiness(subgraphs, () => supergraph.loaded),
     authenticate: async (req, route) => {
       // The Sandbox page itself (an HTML GET) carries no data; every operation needs a token.

@@ -111,6 +111,16 @@ describe('gateway endpoints and limits', () => {
     expect(await page.text()).toMatch(/sandbox/i);
   });
 
+  it('answers CORS preflights so the embedded Sandbox can call the endpoint', async () => {
+    const preflight = await fetch(inject('stack').info.urls.graphql, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://studio.apollographql.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://studio.apollographql.com');
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+  });
+
   it('serves Prometheus metrics to admins only', async () => {
     expect((await fetch(`${base()}/metrics`)).status).toBe(401);
     const reader = await fetch(`${base()}/metrics`, { headers: { authorization: `Bearer ${await tokenFor('reader', '1')}` } });

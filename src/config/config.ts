@@ -62,6 +62,8 @@ const schema = z.object({
   DISTRAG_SERVICE_PORT: port.optional(),
   /** Introspection on the public endpoint. Default: on in development, off in production. */
   DISTRAG_INTROSPECTION: bool.optional(),
+  /** Browser origins allowed to call the gateway (CORS), comma-separated, or `*`. Default: `*` in development, none in production. */
+  DISTRAG_CORS_ORIGINS: z.string().optional(),
   /** Max selection depth of one operation. */
   DISTRAG_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   /** Max number of fields (breadth) selected by one operation. */
@@ -76,7 +78,7 @@ const schema = z.object({
   DISTRAG_LLM_MODEL: z.string().optional(),
 });
 
-export type Config = z.infer<typeof schema> & { home: string; introspection: boolean };
+export type Config = z.infer<typeof schema> & { home: string; introspection: boolean; corsOrigins: string[] };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -95,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...c,
     home: path.resolve(c.DISTRAG_HOME),
     introspection: c.DISTRAG_INTROSPECTION ?? c.DISTRAG_ENV === 'development',
+    corsOrigins: (c.DISTRAG_CORS_ORIGINS ?? (c.DISTRAG_ENV === 'development' ? '*' : '')).split(',').map((o) => o.trim()).filter(Boolean),
   };
 }
 

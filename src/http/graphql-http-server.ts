@@ -16,7 +16,15 @@ export interface GraphqlHttpServerOptions<C extends BaseContext> {
   authenticate: (req: IncomingMessage, route: '/graphql' | '/metrics') => Promise<AuthResult<C>>;
   /** Readiness: null when ready, otherwise the reason. */
   readiness: () => Promise<string | null>;
+  /** Browser origins allowed by CORS (`*` for any); empty: no CORS headers. */
+  corsOrigins?: string[];
 }
+
+const CORS_HEADERS = {
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-allow-headers': 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name',
+  'access-control-max-age': '600',
+};
 
 /**
  * A plain node:http server around an ApolloServer: `/graphql`, `/healthz`, `/readyz`, `/metrics`.
@@ -26,6 +34,7 @@ export function createGraphqlHttpServer<C extends BaseContext>(options: GraphqlH
   const server = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
     const route = routeOf(req.url);
+    if (applyCors(options.corsOrigins ?? [], req, res)) return;
     res.on('finish', () => {
       options.metrics.httpRequests.inc({ route, status: String(res.statusCode) });
       options.metrics.httpDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -108,6 +117,19 @@ async function serveGraphql<C extends BaseContext>(
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+/** Sets CORS headers for allowed origins; answers a preflight itself (returns true then). */
+function applyCors(allowed: string[], req: IncomingMessage, res: ServerResponse): boolean {
+  const origin = req.headers.origin;
+  if (allowed.length === 0 || origin === undefined) return false;
+  if (!allowed.includes('*') && !allowed.includes(origin)) return false;
+  res.setHeader('access-control-allow-origin', origin);
+  res.setHeader('vary', 'Origin');
+  if (req.method !== 'OPTIONS') return false;
+  res.writeHead(204, CORS_HEADERS);
+  res.end();
+  return true;
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
