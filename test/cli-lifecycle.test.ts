@@ -65,6 +65,14 @@ describe('distrag up / status / down', () => {
       expect(p).toEqual({ name: expect.any(String), pid: expect.any(Number), port: expect.any(Number), healthy: true });
     }
 
+    if (process.getuid?.() === 0) {
+      // Started as root, the servers run as the unprivileged service user (PostgreSQL refuses root).
+      for (const p of parsed.processes.filter((x) => ['postgres-coordinator', 'redis', 'chroma', 'nginx'].includes(x.name))) {
+        const uid = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1];
+        expect(uid, `${p.name} runs as root`).not.toBe('0');
+      }
+    }
+
     await query(parsed.urls.postgres, `INSERT INTO universities (university_id, name) VALUES (999, 'Marker University')`);
 
     const down = runCli(['down'], env);
