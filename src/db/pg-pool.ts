@@ -13,3 +13,8 @@ export function createPgPool(connectionString: string, log: Logger, options: { m
   pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL client failed; it was discarded'));
   return pool;
 }
+
+/** Readiness check for a service that needs PostgreSQL: null when a trivial query succeeds. */
+export function pgReadiness(pool: pg.Pool): () => Promise<string | null> {
+  return () => pool.query('SELECT 1').then(() => null, () => 'PostgreSQL is unreachable');
+}

@@ -1,6 +1,6 @@
 import type { Resolvers } from '../../schema/generated/cluster-types.js';
 import { required } from '../../src/config/config.js';
-import { createPgPool } from '../../src/db/pg-pool.js';
+import { createPgPool, pgReadiness } from '../../src/db/pg-pool.js';
 import { requireRole } from '../../src/auth/require-role.js';
 import { clusterUnavailable } from '../../src/errors/safe-error.js';
 import { startSubgraph } from '../../src/service/start-subgraph.js';
@@ -27,7 +27,7 @@ await startSubgraph({
     };
     return {
       resolvers,
-      readiness: async () => pool.query('SELECT 1').then(() => null, () => 'PostgreSQL is unreachable'),
+      readiness: pgReadiness(pool),
       close: () => pool.end(),
     };
   },

@@ -1,5 +1,5 @@
 import { required } from '../../src/config/config.js';
-import { createPgPool } from '../../src/db/pg-pool.js';
+import { createPgPool, pgReadiness } from '../../src/db/pg-pool.js';
 import { startSubgraph } from '../../src/service/start-subgraph.js';
 import { dataResolvers } from './resolvers.js';
 
@@ -9,7 +9,7 @@ await startSubgraph({
     const pool = createPgPool(required(config.DISTRAG_DATABASE_URL, 'DISTRAG_DATABASE_URL'), log, { applicationName: 'distrag-data', max: 20 });
     return {
       resolvers: dataResolvers(pool),
-      readiness: async () => pool.query('SELECT 1').then(() => null, () => 'PostgreSQL is unreachable'),
+      readiness: pgReadiness(pool),
       close: () => pool.end(),
     };
   },
