@@ -1,5 +1,11 @@
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
@@ -15,7 +21,7 @@ import type { Metrics } from '../src/metrics/metrics-registry.js';
 import { BearerAuthenticator } from './auth/bearer-authenticator.js';
 import type { GatewayContext } from './gateway-context.js';
 import { gatewayReadiness } from './readiness.js';
-import { createKeepAliveFetcher } from './subgraph-calls/keep-alive-fetcher.js';
+import { SubgraphHttpClient } from './subgraph-calls/keep-alive-fetcher.js';
 import { GATEWAY_IDENTITY, IdentitySigner, SignedDataSource } from './subgraph-calls/signed-data-source.js';
 import type { SubgraphEndpoint } from './supergraph/subgraph-list.js';
 import { SupergraphSource } from './supergraph/supergraph-source.js';
@@ -34,12 +40,12 @@ export async function createGatewayServer(options: GatewayOptions) {
   const { config, log, metrics, subgraphs } = options;
   const signer = new IdentitySigner(options.internalSecret);
   const authenticator = new BearerAuthenticator(options.jwtSecret);
-  const fetcher = createKeepAliveFetcher();
+  const client = new SubgraphHttpClient();
   const supergraph = new SupergraphSource(subgraphs, () => ({ [IDENTITY_HEADER]: signer.sign(GATEWAY_IDENTITY) }), log, config.DISTRAG_GATEWAY_STARTUP_TIMEOUT_MS);
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.hook,
-    buildService: ({ url }) => new SignedDataSource(url ?? '', signer, fetcher),
+    buildService: ({ url }) => new SignedDataSource(url ?? '', signer, client),
     logger: log,
   });
 
@@ -50,6 +56,16 @@ export async function createGatewayServer(options: GatewayOptions) {
     formatError: (formatted) => formatPublicError(formatted),
     validationRules: [operationLimits({ maxDepth: config.DISTRAG_MAX_DEPTH, maxFields: config.DISTRAG_MAX_FIELDS })],
     plugins: [
+      // Nothing reports to Apollo GraphOS, even if APOLLO_KEY happens to be set in the environment,
+      // and the gateway has no use for inline traces.
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      // Apollo's cache-control plugin computes a cache policy per request (and hooks every field
+      // resolution) only to conclude `no-store`: no subgraph sets cache hints. Answers carry
+      // user data, so say `no-store` directly.
+      ApolloServerPluginCacheControlDisabled(),
+      noStore,
       config.DISTRAG_ENV === 'development'
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
@@ -65,19 +81,40 @@ export async function createGatewayServer(options: GatewayOptions) {
     corsOrigins: config.corsOrigins,
     readiness: gatewayReadiness(subgraphs, () => supergraph.loaded),
     authenticate: async (req, route) => {
-      // The Sandbox page itself (an HTML GET) carries no data; every operation needs a token.
-      if (route === '/graphql' && req.method === 'GET' && config.DISTRAG_ENV === 'development' && acceptsHtml(req.headers.accept)) {
-        return { ok: true, context: { identity: null } };
-      }
       const result = await authenticator.authenticate(req);
-      if ('error' in result) return { ok: false, status: 401, message: result.error };
+      if ('error' in result) {
+        // The Sandbox page itself (an HTML GET) carries no data: it may be served without a token.
+        // Any operation Apollo would run for such a request still gets this 401.
+        const pageAllowed = route === '/graphql' && req.method === 'GET' && config.DISTRAG_ENV === 'development' && acceptsHtml(req.headers.accept);
+        return { ok: false, status: 401, message: result.error, pageAllowed };
+      }
       if (route === '/metrics' && !hasRole(result.identity, 'admin')) return { ok: false, status: 403, message: '/metrics needs an admin token' };
       return { ok: true, context: { identity: result.identity } };
     },
   });
 
-  return { http, apollo, supergraph };
+  return {
+    http,
+    apollo,
+    supergraph,
+    /** Stops Apollo (and the gateway), then closes the pooled subgraph connections. */
+    stop: async () => {
+      await apollo.stop();
+      await client.close();
+    },
+  };
 }
+
+/** Marks every GraphQL answer `cache-control: no-store` (what the cache-control plugin concluded anyway). */
+const noStore: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (!response.http.headers.has('cache-control')) response.http.headers.set('cache-control', 'no-store');
+      },
+    };
+  },
+};
 
 function acceptsHtml(accept: string | undefined): boolean {
   return accept !== undefined && accept.includes('text/html');

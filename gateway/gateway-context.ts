@@ -1,6 +1,6 @@
 import type { Identity } from '../src/auth/identity.js';
 
-/** Per-request context on the gateway; identity is null only for the unauthenticated Sandbox page. */
+/** Per-request context on the gateway: every operation runs for a verified caller. */
 export interface GatewayContext {
-  identity: Identity | null;
+  identity: Identity;
 }

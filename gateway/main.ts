@@ -10,7 +10,7 @@ const config = loadConfig();
 const log = createLogger('gateway', config.DISTRAG_LOG_LEVEL);
 try {
   const port = required(config.DISTRAG_SERVICE_PORT, 'DISTRAG_SERVICE_PORT');
-  const { http, apollo } = await createGatewayServer({
+  const { http, stop } = await createGatewayServer({
     config,
     log,
     metrics: createMetrics('gateway'),
@@ -22,7 +22,7 @@ try {
   log.info({ port, host: config.DISTRAG_HOST }, 'gateway listening');
   runUntilSignal(log, async () => {
     await closeHttpServer(http);
-    await apollo.stop();
+    await stop();
   });
 } catch (error) {
   log.fatal({ err: error }, `gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,11 +1,16 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { ApolloServer, BaseContext } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics-registry.js';
 
-/** The outcome of authenticating one request: a context for resolvers, or an HTTP rejection. */
-export type AuthResult<C> = { ok: true; context: C } | { ok: false; status: number; message: string };
+/**
+ * The outcome of authenticating one request: a context for resolvers, or an HTTP rejection.
+ * `pageAllowed` lets a rejected request through to Apollo for its HTML landing page only: should
+ * Apollo decide to run an operation instead, the rejection is answered.
+ */
+export type AuthResult<C> = { ok: true; context: C } | { ok: false; status: number; message: string; pageAllowed?: boolean };
 
 export interface GraphqlHttpServerOptions<C extends BaseContext> {
   apollo: ApolloServer<C>;
@@ -31,14 +36,12 @@ const CORS_HEADERS = {
  * No framework in between keeps the hot path short (see the gateway benchmark).
  */
 export function createGraphqlHttpServer<C extends BaseContext>(options: GraphqlHttpServerOptions<C>): http.Server {
+  const record = requestRecorder(options.metrics);
   const server = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
     const route = routeOf(req.url);
     if (applyCors(options.corsOrigins ?? [], req, res)) return;
-    res.on('finish', () => {
-      options.metrics.httpRequests.inc({ route, status: String(res.statusCode) });
-      options.metrics.httpDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
-    });
+    res.on('finish', () => record(route, res.statusCode, started));
     handle(options, route, req, res).catch((error: unknown) => {
       options.log.error({ err: error, route }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal error', extensions: { code: 'INTERNAL' } }] });
@@ -84,7 +87,7 @@ async function serveGraphql<C extends BaseContext>(
 ): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'POST') return sendError(res, 405, 'use GET or POST', 'BAD_USER_INPUT');
   const auth = await options.authenticate(req, '/graphql');
-  if (!auth.ok) {
+  if (!auth.ok && !auth.pageAllowed) {
     req.resume();
     return sendError(res, auth.status, auth.message, auth.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN');
   }
@@ -106,15 +109,22 @@ async function serveGraphql<C extends BaseContext>(
   const q = url.indexOf('?');
   const response = await options.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method, headers, search: q === -1 ? '' : url.slice(q + 1), body },
-    context: async () => auth.context,
+    // Apollo calls this only when it is about to run an operation (not for its landing page).
+    context: async () => {
+      if (auth.ok) return auth.context;
+      throw rejection(auth.status, auth.message);
+    },
   });
-  const outHeaders: Record<string, string> = {};
+  const outHeaders: Record<string, string | number> = {};
   for (const [key, value] of response.headers) outHeaders[key] = value;
-  res.writeHead(response.status ?? 200, outHeaders);
   if (response.body.kind === 'complete') {
+    // A known length: one plain write instead of chunked transfer encoding.
+    outHeaders['content-length'] = Buffer.byteLength(response.body.string);
+    res.writeHead(response.status ?? 200, outHeaders);
     res.end(response.body.string);
     return;
   }
+  res.writeHead(response.status ?? 200, outHeaders);
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
 }
@@ -150,6 +160,35 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
 function routeOf(url: string | undefined): string {
   const path = (url ?? '/').split('?', 1)[0] ?? '/';
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/** A rejection raised from Apollo's context function: the same status, code and message as `sendError`. */
+function rejection(status: number, message: string): GraphQLError {
+  const headers = new HeaderMap();
+  if (status === 401) headers.set('www-authenticate', 'Bearer realm="distrag"');
+  return new GraphQLError(message, { extensions: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', http: { status, headers } } });
+}
+
+const KNOWN_ROUTES: ReadonlySet<string> = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
+
+/**
+ * Records one request in the HTTP metrics. Label children are looked up once per (route, status)
+ * instead of hashing the label set on every request, and unknown paths share the route label
+ * `other`, so a client cannot create new time series at will.
+ */
+function requestRecorder(metrics: Metrics): (route: string, status: number, started: bigint) => void {
+  const counters = new Map<string, ReturnType<Metrics['httpRequests']['labels']>>();
+  const durations = new Map<string, ReturnType<Metrics['httpDuration']['labels']>>();
+  return (path, status, started) => {
+    const route = KNOWN_ROUTES.has(path) ? path : 'other';
+    const key = `${route} ${status}`;
+    let counter = counters.get(key);
+    if (!counter) counters.set(key, (counter = metrics.httpRequests.labels(route, String(status))));
+    let duration = durations.get(route);
+    if (!duration) durations.set(route, (duration = metrics.httpDuration.labels(route)));
+    counter.inc();
+    duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  };
 }
 
 function sendJson(res: ServerResponse, status: number, payload: unknown): void {

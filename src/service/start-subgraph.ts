@@ -1,6 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { parse } from 'graphql';
@@ -61,6 +67,16 @@ async function serveSubgraph(definition: SubgraphDefinition, config: Config, log
     includeStacktraceInErrorResponses: false,
     introspection: true, // only the gateway can reach subgraphs; it needs `_service`
     csrfPrevention: false, // not browser-facing: every call must carry the gateway's signature
+    plugins: [
+      // Nothing reports to Apollo GraphOS, and no federated traces (ftv1) are computed or returned,
+      // whatever a request or the environment (APOLLO_KEY) asks for.
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      // No schema sets cache hints and the gateway does not merge subgraph Cache-Control headers:
+      // skip the per-field cache-hint bookkeeping.
+      ApolloServerPluginCacheControlDisabled(),
+    ],
   });
   await apollo.start();
 

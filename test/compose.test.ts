@@ -1,0 +1,364 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
+import { loadConfig } from '../src/config/config.js';
+
+/**
+ * Static checks of compose.yaml and docker/ (no Docker engine needed): the file parses, references
+ * resolve, every mounted or built file exists, Node services are configured the way
+ * src/config/config.ts accepts, and the NGINX / PostgreSQL settings the contract relies on are set.
+ */
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const read = (relative: string) => fs.readFileSync(path.join(root, relative), 'utf8');
+
+interface Healthcheck { test?: string[] | string; disable?: boolean }
+interface Service {
+  image?: string;
+  build?: string | { context?: string; dockerfile?: string };
+  command?: string[] | string;
+  environment?: Record<string, string | number | boolean | null> | string[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  volumes?: Array<string | { type?: string; source?: string; target?: string }>;
+  ports?: Array<string | { target?: number }>;
+  healthcheck?: Healthcheck;
+  profiles?: string[];
+  deploy?: { replicas?: number };
+  networks?: string[] | Record<string, unknown>;
+}
+interface ComposeFile {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+  networks?: Record<string, unknown>;
+}
+
+const composeText = read('compose.yaml');
+// Compose merges `<<: *anchor` keys (YAML 1.1 merge keys); the yaml package does when asked.
+const composeDoc = parseDocument(composeText, { merge: true });
+const compose = composeDoc.toJS({ maxAliasCount: -1 }) as ComposeFile;
+const services = compose.services;
+
+/** Fills `${VAR}`, `${VAR:-default}` and `${VAR:?message}` the way Compose does, from `vars`. */
+function interpolate(value: string, vars: Record<string, string>): string {
+  return value.replace(/\$\{([A-Z0-9_]+)(?::?([-?])([^}]*))?\}/g, (_m, name: string, op: string | undefined, arg: string | undefined) => {
+    const v = vars[name];
+    if (v !== undefined && v !== '') return v;
+    if (op === '?') throw new Error(`required variable ${name} is not set: ${arg}`);
+    return op === '-' ? (arg ?? '') : '';
+  });
+}
+
+const fakeSecrets = {
+  DISTRAG_JWT_SECRET: 'j'.repeat(40),
+  DISTRAG_INTERNAL_SECRET: 'i'.repeat(40),
+  DISTRAG_PG_PASSWORD: 'p'.repeat(24),
+  DISTRAG_PGADMIN_PASSWORD: 'a'.repeat(12),
+};
+
+function envOf(service: Service, vars: Record<string, string> = fakeSecrets): Record<string, string> {
+  const raw = service.environment ?? {};
+  const entries = Array.isArray(raw)
+    ? raw.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const)
+    : Object.entries(raw).map(([k, v]) => [k, v === null ? '' : String(v)] as const);
+  return Object.fromEntries(entries.map(([k, v]) => [k, interpolate(v, vars)]));
+}
+
+/** Published ports as `host:container` (interpolated, without a host address). */
+const published = (s: Service): string[] =>
+  (s.ports ?? []).map((p) => interpolate(String(p), fakeSecrets).split(':').slice(-2).join(':'));
+
+const list = (value: string[] | string | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const dependsOn = (s: Service): Record<string, { condition?: string }> =>
+  Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((d) => [d, {}])) : (s.depends_on ?? {});
+
+/** Bind mounts as [host path relative to the repo, container path]. */
+function bindMounts(s: Service): Array<[string, string]> {
+  return (s.volumes ?? []).flatMap((v): Array<[string, string]> => {
+    if (typeof v === 'string') {
+      const [source = '', target = ''] = v.split(':');
+      return source.startsWith('./') || source.startsWith('/') ? [[source, target]] : [];
+    }
+    return v.type === 'bind' && v.source && v.target ? [[v.source, v.target]] : [];
+  });
+}
+const namedVolumes = (s: Service): string[] =>
+  (s.volumes ?? []).flatMap((v) => {
+    const source = typeof v === 'string' ? (v.includes(':') ? v.split(':')[0]! : '') : v.type === 'volume' ? (v.source ?? '') : '';
+    return source && !source.startsWith('.') && !source.startsWith('/') ? [source] : [];
+  });
+
+function dockerfileOf(s: Service): string | null {
+  if (s.build === undefined) return null;
+  const context = typeof s.build === 'string' ? s.build : (s.build.context ?? '.');
+  const dockerfile = typeof s.build === 'string' ? 'Dockerfile' : (s.build.dockerfile ?? 'Dockerfile');
+  return path.join(context, dockerfile);
+}
+
+/** Services built from docker/Dockerfile: the gateway, subgraphs and ops services. */
+const nodeServices = Object.entries(services).filter(([, s]) => dockerfileOf(s) === path.join('.', 'docker/Dockerfile'));
+const defaultServices = Object.entries(services).filter(([, s]) => !s.profiles?.length);
+const citusNodes = ['coordinator', 'worker1', 'worker2'] as const;
+const subgraphNames = ['data', 'rag', 'cache', 'cluster'] as const;
+
+describe('compose.yaml', () => {
+  it('parses as YAML without errors or warnings', () => {
+    expect(composeDoc.errors.map((e) => e.message)).toEqual([]);
+    expect(composeDoc.warnings.map((e) => e.message)).toEqual([]);
+    expect(typeof services).toBe('object');
+  });
+
+  it('has every part of the contract (section 3)', () => {
+    for (const name of [...citusNodes, 'redis', 'chroma', ...subgraphNames, 'nginx', 'backup', 'recovery', 'pgadmin']) {
+      expect(services, `service ${name}`).toHaveProperty(name);
+    }
+    const gatewayReplicas = services.gateway
+      ? (services.gateway.deploy?.replicas ?? 1)
+      : Object.keys(services).filter((n) => /^gateway-\d+$/.test(n)).length;
+    expect(gatewayReplicas).toBe(3);
+  });
+
+  it('runs Citus 13 on the coordinator and both workers', () => {
+    for (const name of citusNodes) expect(services[name]!.image).toMatch(/^citusdata\/citus:13(\.|$)/);
+  });
+
+  it('depends only on services that exist, are started with it, and have a healthcheck when waited on', () => {
+    for (const [name, s] of Object.entries(services)) {
+      for (const [target, { condition }] of Object.entries(dependsOn(s))) {
+        expect(services, `${name} depends on ${target}`).toHaveProperty(target);
+        if (!s.profiles?.length) expect(services[target]!.profiles ?? [], `${name} (default profile) depends on profile-only ${target}`).toEqual([]);
+        if (condition === 'service_healthy') expect(services[target]!.healthcheck?.test, `${target} healthcheck`).toBeDefined();
+      }
+    }
+  });
+
+  it('builds from Dockerfiles and bind-mounts files that exist', () => {
+    expect(nodeServices.length).toBeGreaterThanOrEqual(7);
+    for (const [name, s] of Object.entries(services)) {
+      const dockerfile = dockerfileOf(s);
+      if (dockerfile) expect(fs.existsSync(path.join(root, dockerfile)), `${name}: ${dockerfile}`).toBe(true);
+      for (const [source] of bindMounts(s)) {
+        expect(source.startsWith('./docker/'), `${name}: bind mounts come from ./docker/ (${source})`).toBe(true);
+        expect(fs.statSync(path.join(root, source)).isFile(), `${name}: ${source}`).toBe(true);
+      }
+    }
+  });
+
+  it('declares every named volume and network it uses', () => {
+    for (const [name, s] of Object.entries(services)) {
+      for (const volume of namedVolumes(s)) expect(compose.volumes ?? {}, `${name}: volume ${volume}`).toHaveProperty(volume);
+      const networks = Array.isArray(s.networks) ? s.networks : Object.keys(s.networks ?? {});
+      for (const network of networks) expect(compose.networks ?? {}, `${name}: network ${network}`).toHaveProperty(network);
+    }
+  });
+
+  it('gives every service a healthcheck, and every Node service one on its own /healthz', () => {
+    for (const [name, s] of Object.entries(services)) {
+      expect(s.healthcheck?.disable, name).not.toBe(true);
+      expect(list(s.healthcheck?.test).length, `${name} healthcheck`).toBeGreaterThan(0);
+    }
+    for (const [name, s] of nodeServices) {
+      const port = envOf(s).DISTRAG_SERVICE_PORT;
+      expect(port, `${name} DISTRAG_SERVICE_PORT`).toMatch(/^\d+$/);
+      expect(list(s.healthcheck?.test).join(' '), name).toContain(`:${port}/healthz`);
+    }
+  });
+
+  it('starts each Node service with a command the image entrypoint knows, backed by a source file', () => {
+    const entrypoint = read('docker/entrypoint.sh');
+    const sources: Record<string, string> = { gateway: 'gateway/main.ts', distrag: 'bin/distrag.js' };
+    for (const name of subgraphNames) sources[name] = `subgraphs/${name}/main.ts`;
+    for (const [name, s] of nodeServices) {
+      const [first] = list(s.command);
+      expect(first, `${name} command`).toBeDefined();
+      expect(Object.keys(sources), `${name} command ${first}`).toContain(first);
+      expect(fs.existsSync(path.join(root, sources[first!]!)), sources[first!]).toBe(true);
+      expect(entrypoint).toMatch(new RegExp(`(^|[\\s|])${first}[\\s|)]`, 'm'));
+    }
+    for (const name of subgraphNames) expect(list(services[name]!.command)[0]).toBe(name);
+    expect(list(services.gateway?.command)[0] ?? 'gateway').toBe('gateway');
+  });
+
+  it('configures every Node service the way src/config/config.ts accepts', () => {
+    for (const [name, s] of nodeServices) {
+      const env = envOf(s);
+      expect(() => loadConfig(env), name).not.toThrow();
+      expect(env.DISTRAG_HOST, `${name} binds every interface in its container`).toBe('0.0.0.0');
+      expect(env.DISTRAG_INTERNAL_SECRET, name).toBe(fakeSecrets.DISTRAG_INTERNAL_SECRET);
+    }
+    const gatewayEnv = envOf(services.gateway ?? services['gateway-1']!);
+    expect(gatewayEnv.DISTRAG_JWT_SECRET).toBe(fakeSecrets.DISTRAG_JWT_SECRET);
+    expect(new URL(gatewayEnv.DISTRAG_DATABASE_URL!).hostname).toBe('coordinator');
+  });
+
+  it('points the gateway at each subgraph service on the port it listens on', () => {
+    const gatewayEnv = envOf(services.gateway ?? services['gateway-1']!);
+    const entries = gatewayEnv.DISTRAG_SUBGRAPHS!.split(',').map((e) => e.split('=') as [string, string]);
+    expect(entries.map(([n]) => n).sort()).toEqual([...subgraphNames].sort());
+    for (const [name, url] of entries) {
+      const u = new URL(url);
+      expect(u.hostname, name).toBe(name);
+      expect(u.pathname, name).toBe('/graphql');
+      expect(u.port, name).toBe(envOf(services[name]!).DISTRAG_SERVICE_PORT);
+    }
+  });
+
+  it('takes secrets from the environment, required, never written in the file', () => {
+    for (const name of ['DISTRAG_JWT_SECRET', 'DISTRAG_INTERNAL_SECRET', 'DISTRAG_PG_PASSWORD']) {
+      expect(composeText).toContain(`\${${name}:?`);
+    }
+    for (const [name, s] of Object.entries(services)) {
+      const raw = Array.isArray(s.environment) ? {} : (s.environment ?? {});
+      for (const [key, value] of Object.entries(raw)) {
+        if (/SECRET|PASSWORD/.test(key)) expect(String(value), `${name}.${key}`).toMatch(/^\$\{[A-Z0-9_]+:\?[^}]+\}$/);
+      }
+    }
+    expect(() => envOf(services.gateway ?? services['gateway-1']!, {})).toThrow(/DISTRAG_/);
+  });
+
+  it('keeps Redis append-only and Chroma on a named volume', () => {
+    expect(list(services.redis!.command).join(' ')).toMatch(/--appendonly yes/);
+    expect(namedVolumes(services.redis!).length).toBe(1);
+    expect(services.chroma!.image).toMatch(/^chromadb\/chroma:/);
+    expect(namedVolumes(services.chroma!).length).toBe(1);
+  });
+
+  it('keeps backup and recovery out of a plain `docker compose up`', () => {
+    for (const name of ['backup', 'recovery']) expect(services[name]!.profiles).toEqual(['ops']);
+    expect(defaultServices.map(([n]) => n)).not.toContain('backup');
+  });
+
+  it('publishes NGINX on 8080 with docker/nginx/nginx.conf as its configuration', () => {
+    const nginx = services.nginx!;
+    expect(nginx.image).toMatch(/^nginx:1\.27/);
+    expect(published(nginx)).toContain('8080:8080');
+    expect(bindMounts(nginx)).toContainEqual(['./docker/nginx/nginx.conf', '/etc/nginx/nginx.conf']);
+  });
+
+  it('pre-registers the coordinator in pgAdmin', () => {
+    const pgadmin = services.pgadmin!;
+    expect(pgadmin.image).toMatch(/^dpage\/pgadmin4/);
+    expect(published(pgadmin)).toContain('5050:80');
+    const [source, target] = bindMounts(pgadmin).find(([src]) => src.endsWith('servers.json'))!;
+    expect(envOf(pgadmin).PGADMIN_SERVER_JSON_FILE ?? '/pgadmin4/servers.json').toBe(target);
+    const servers = Object.values((JSON.parse(read(source)) as { Servers: Record<string, { Host: string; Port: number }> }).Servers);
+    expect(servers).toContainEqual(expect.objectContaining({ Host: 'coordinator', Port: 5432 }));
+  });
+});
+
+describe('Citus nodes', () => {
+  /** The PostgreSQL settings file a node's `-c config_file=` points at, read from the repo. */
+  function nodeConf(name: string): string {
+    const s = services[name]!;
+    const arg = list(s.command).find((a) => a.startsWith('config_file='));
+    expect(arg, `${name}: postgres -c config_file=…`).toBeDefined();
+    const mount = bindMounts(s).find(([, target]) => target === arg!.slice('config_file='.length));
+    expect(mount, `${name}: ${arg} is bind-mounted`).toBeDefined();
+    return read(mount![0]);
+  }
+  const setting = (conf: string, key: string) =>
+    conf.match(new RegExp(`^\\s*${key.replaceAll('.', '\\.')}\\s*=\\s*'?([^'#\\n]*?)'?\\s*(#.*)?$`, 'm'))?.[1];
+
+  it('sets logical decoding, Citus and change data capture on every node', () => {
+    for (const name of citusNodes) {
+      const conf = nodeConf(name);
+      expect(setting(conf, 'wal_level'), name).toBe('logical');
+      expect(setting(conf, 'max_replication_slots'), name).toBe('20');
+      expect(setting(conf, 'max_wal_senders'), name).toBe('20');
+      expect(setting(conf, 'max_slot_wal_keep_size'), name).toBe('1GB');
+      expect(setting(conf, 'shared_preload_libraries'), name).toMatch(/\bcitus\b/);
+      expect(setting(conf, 'citus.propagate_set_commands'), name).toBe('local');
+      expect(setting(conf, 'citus.enable_change_data_capture'), name).toBe('on');
+      expect(setting(conf, 'listen_addresses'), name).toBe('*');
+    }
+  });
+
+  it('accepts replication connections from the compose network, with a password', () => {
+    for (const name of citusNodes) {
+      const hbaPath = setting(nodeConf(name), 'hba_file');
+      const mount = bindMounts(services[name]!).find(([, target]) => target === hbaPath);
+      expect(mount, `${name}: hba_file ${hbaPath} is bind-mounted`).toBeDefined();
+      const rules = read(mount![0]).split('\n').map((l) => l.replace(/#.*/, '').trim().split(/\s+/)).filter((r) => r[0]);
+      expect(rules, name).toContainEqual(['host', 'replication', 'all', 'samenet', 'scram-sha-256']);
+      expect(rules.some((r) => r[0] === 'host' && r.at(-1) === 'trust'), `${name}: no trust over the network`).toBe(false);
+    }
+  });
+
+  it('forms the cluster on the coordinator once both workers are healthy', () => {
+    const coordinator = services.coordinator!;
+    const deps = dependsOn(coordinator);
+    for (const worker of ['worker1', 'worker2']) expect(deps[worker]?.condition, worker).toBe('service_healthy');
+    const init = bindMounts(coordinator).find(([, target]) => target.startsWith('/docker-entrypoint-initdb.d/'));
+    expect(init, 'coordinator init script in /docker-entrypoint-initdb.d').toBeDefined();
+    const sql = read(init![0]);
+    expect(sql).toMatch(/citus_set_coordinator_host\('coordinator',\s*5432\)/);
+    for (const worker of ['worker1', 'worker2']) expect(sql).toMatch(new RegExp(`citus_add_node\\('${worker}',\\s*5432\\)`));
+    for (const name of citusNodes) {
+      const env = envOf(services[name]!);
+      expect(env.POSTGRES_PASSWORD, name).toBe(fakeSecrets.DISTRAG_PG_PASSWORD);
+      expect(env.PGPASSWORD, `${name}: node-to-node connections authenticate`).toBe(fakeSecrets.DISTRAG_PG_PASSWORD);
+      expect(list(services[name]!.healthcheck?.test).join(' '), name).toContain('pg_isready');
+    }
+  });
+});
+
+describe('docker/', () => {
+  it('nginx.conf balances over the gateways with WebSocket upgrade and a long read timeout', () => {
+    const conf = read('docker/nginx/nginx.conf').replace(/#.*$/gm, '');
+    expect(conf).toMatch(/listen\s+8080;/);
+    expect(conf).toMatch(/map\s+\$http_upgrade\s+\$connection_upgrade\s*\{/);
+    expect(conf).toMatch(/proxy_http_version\s+1\.1;/);
+    expect(conf).toMatch(/proxy_set_header\s+Upgrade\s+\$http_upgrade;/);
+    expect(conf).toMatch(/proxy_set_header\s+Connection\s+\$connection_upgrade;/);
+    expect(conf).toMatch(/proxy_set_header\s+Authorization\s+\$http_authorization;/);
+    const timeout = conf.match(/proxy_read_timeout\s+(\d+)s;/);
+    expect(Number(timeout?.[1])).toBeGreaterThanOrEqual(3600);
+    for (const location of ['/graphql', '/healthz', '/nginx-health']) expect(conf).toMatch(new RegExp(`location\\s+=\\s+${location}\\s*\\{`));
+    expect(conf).toMatch(/location\s+=\s+\/nginx-health\s*\{[^}]*return\s+200/);
+    const upstreams = [...conf.matchAll(/^\s*server\s+([\w.-]+):(\d+)/gm)].map((m) => [m[1], m[2]]);
+    expect(upstreams.length).toBeGreaterThan(0);
+    for (const [host, port] of upstreams) {
+      expect(services, `upstream ${host}`).toHaveProperty(host!);
+      expect(port).toBe(envOf(services[host!]!).DISTRAG_SERVICE_PORT);
+    }
+    // One `gateway` service with replicas is found through Docker's DNS.
+    if (upstreams.length === 1) expect(conf).toMatch(/resolver\s+127\.0\.0\.11\b/);
+  });
+
+  it('Dockerfile builds the TypeScript once and runs as a non-root user', () => {
+    const dockerfile = read('docker/Dockerfile');
+    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim\b/m);
+    expect(dockerfile).toMatch(/RUN npm ci\b/);
+    expect(dockerfile).toMatch(/npm run build\b/);
+    const users = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
+    expect(users.at(-1)).toBeDefined();
+    expect(['root', '0']).not.toContain(users.at(-1));
+    expect(dockerfile).toMatch(/^ENTRYPOINT\s/m);
+    for (const [, source] of dockerfile.matchAll(/^COPY\s+(?:--\S+\s+)*(docker\/\S+)/gm)) {
+      expect(fs.existsSync(path.join(root, source!)), source).toBe(true);
+    }
+    expect(fs.statSync(path.join(root, 'docker/entrypoint.sh')).mode & 0o111).not.toBe(0);
+  });
+
+  it('.dockerignore keeps local state out of the build context', () => {
+    const ignored = read('.dockerignore').split('\n').map((l) => l.trim().replace(/^\//, '').replace(/\/$/, ''));
+    for (const entry of ['node_modules', 'dist', '.distrag', 'bench/results']) expect(ignored).toContain(entry);
+  });
+});
+
+// `docker compose config` validates against the Compose specification without an engine; it is
+// skipped where the compose plugin is not installed.
+const composeCli = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0;
+describe('docker compose config', () => {
+  it.skipIf(!composeCli)('accepts compose.yaml', () => {
+    const result = spawnSync('docker', ['compose', '-f', path.join(root, 'compose.yaml'), '--profile', 'ops', 'config', '-q'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, ...fakeSecrets },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
