@@ -30,5 +30,23 @@ export function writeResults(name: string, table: BenchTable, raw: unknown): { m
   const jsonFile = path.join(dir, `${name}.json`);
   fs.writeFileSync(mdFile, md);
   fs.writeFileSync(jsonFile, JSON.stringify({ name, machine, at: new Date().toISOString(), table, raw }, null, 2));
+  updateReadme(name, md);
   return { md: mdFile, json: jsonFile };
+}
+
+/**
+ * Replaces the README's block between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` with the new
+ * table, so the README always shows the last run. A README without the markers is left alone.
+ */
+function updateReadme(name: string, md: string): void {
+  const readme = path.join(projectRoot, 'README.md');
+  if (!fs.existsSync(readme)) return;
+  const text = fs.readFileSync(readme, 'utf8');
+  const open = `<!-- bench:${name} -->`;
+  const close = `<!-- /bench:${name} -->`;
+  const start = text.indexOf(open);
+  if (start === -1) return;
+  const end = text.indexOf(close, start);
+  const after = end === -1 ? text.slice(start + open.length) : text.slice(end + close.length);
+  fs.writeFileSync(readme, `${text.slice(0, start)}${open}\n${md.replace(/^### .*\n\n/, '')}${close}${after}`);
 }
