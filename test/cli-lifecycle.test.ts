@@ -107,6 +107,18 @@ describe('distrag up / status / down', () => {
     for (const pid of pids) expect(alive(pid)).toBe(false);
   });
 
+  it('a foreground up ends on its own when `distrag down` stops the stack from another terminal', async () => {
+    const child = spawn(process.execPath, [path.join(projectRoot, 'bin', 'distrag.js'), 'up'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await expect.poll(() => stderr, { timeout: 120_000, interval: 200 }).toMatch(/press Ctrl-C/);
+    expect(runCli(['down'], env).code).toBe(0);
+    expect(await exited).toBe(0);
+    expect(stderr).toMatch(/stopped by `distrag down`/);
+    expect(stderr).not.toMatch(/exited unexpectedly/);
+  });
+
   it('refuses a port already in use with one line, leaving nothing running', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(Number(env.DISTRAG_REDIS_PORT), '127.0.0.1', resolve));

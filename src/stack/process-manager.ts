@@ -32,6 +32,8 @@ export interface ManagedProcess {
   logFile: string;
   stopSignal: NodeJS.Signals;
   stopTimeoutMs: number;
+  /** Set while an orderly stop is under way, so watchers do not report the exit as a crash. */
+  stopping?: boolean;
 }
 
 export class StartError extends Error {
@@ -127,6 +129,7 @@ export class ProcessManager {
 
   async stop(target: ManagedProcess): Promise<void> {
     if (isAlive(target)) {
+      this.record(this.list().map((p) => (p.name === target.name ? { ...p, stopping: true } : p)));
       signal(target.pid, target.stopSignal);
       const deadline = Date.now() + target.stopTimeoutMs;
       while (isAlive(target) && Date.now() < deadline) await sleep(100);

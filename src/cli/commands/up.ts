@@ -48,27 +48,44 @@ Try: curl -s ${info.urls.graphql} -H "authorization: Bearer <token>" -H 'content
   console.error('distrag: running; press Ctrl-C to stop everything');
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = () => {
+    const finish = (code: number) => {
+      clearInterval(watch);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(code);
+    };
+    function stop() {
       if (stopping) return;
       stopping = true;
       clearInterval(watch);
       report('stopping');
-      stopStack(config, report).then(() => resolve(0), (error: unknown) => {
+      stopStack(config, report).then(() => finish(0), (error: unknown) => {
         report(`stop failed: ${(error as Error).message}`);
-        resolve(1);
+        finish(1);
       });
-    };
+    }
     const manager = managerFor(config);
     const known = new Set(manager.list().map((p) => p.name));
     const watch = setInterval(() => {
+      if (stopping) return;
+      const recorded = manager.list();
+      // `distrag down` from another terminal removes the state file once it has stopped everything.
+      if (recorded.length === 0) {
+        report('stopped by `distrag down`');
+        finish(0);
+        return;
+      }
+      const recordedNames = new Set(recorded.filter((p) => !p.stopping).map((p) => p.name));
       const alive = new Set(manager.running().map((p) => p.name));
       for (const name of known) {
-        if (!alive.has(name)) {
+        // A process `down` is stopping (or has stopped) is not a crash.
+        if (!recordedNames.has(name)) known.delete(name);
+        else if (!alive.has(name)) {
           known.delete(name);
           report(`${name} exited unexpectedly; see ${stackLayout(config.home).logDir}/${name}.log`);
         }
       }
-    }, 2_000);
+    }, 1_000);
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
