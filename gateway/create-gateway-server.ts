@@ -24,6 +24,7 @@ import { gatewayReadiness } from './readiness.js';
 import { SubgraphHttpClient } from './subgraph-calls/keep-alive-fetcher.js';
 import { GATEWAY_IDENTITY, IdentitySigner, SignedDataSource } from './subgraph-calls/signed-data-source.js';
 import type { SubgraphEndpoint } from './supergraph/subgraph-list.js';
+import { SchemaVersionWatcher } from './supergraph/schema-version-watcher.js';
 import { SupergraphSource } from './supergraph/supergraph-source.js';
 
 export interface GatewayOptions {
@@ -41,7 +42,9 @@ export async function createGatewayServer(options: GatewayOptions) {
   const signer = new IdentitySigner(options.internalSecret);
   const authenticator = new BearerAuthenticator(options.jwtSecret);
   const client = new SubgraphHttpClient();
-  const supergraph = new SupergraphSource(subgraphs, () => ({ [IDENTITY_HEADER]: signer.sign(GATEWAY_IDENTITY) }), log, config.DISTRAG_GATEWAY_STARTUP_TIMEOUT_MS);
+  const gatewayHeaders = () => ({ [IDENTITY_HEADER]: signer.sign(GATEWAY_IDENTITY) });
+  const supergraph = new SupergraphSource(subgraphs, gatewayHeaders, log, config.DISTRAG_GATEWAY_STARTUP_TIMEOUT_MS);
+  const watcher = new SchemaVersionWatcher(subgraphs, gatewayHeaders, supergraph, log, config.DISTRAG_SCHEMA_POLL_MS);
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.hook,
@@ -52,6 +55,8 @@ export async function createGatewayServer(options: GatewayOptions) {
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.introspection,
+    // Shutdown is gateway/main.ts's (runUntilSignal), in order: HTTP first, then Apollo.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted) => formatPublicError(formatted),
     validationRules: [operationLimits({ maxDepth: config.DISTRAG_MAX_DEPTH, maxFields: config.DISTRAG_MAX_FIELDS })],
@@ -72,9 +77,10 @@ export async function createGatewayServer(options: GatewayOptions) {
     ],
   });
   await apollo.start();
+  watcher.start();
 
   const http = createGraphqlHttpServer<GatewayContext>({
-    apollo,
+    apollo: () => apollo,
     log,
     metrics,
     maxBodyBytes: config.DISTRAG_MAX_BODY_BYTES,
@@ -97,8 +103,10 @@ export async function createGatewayServer(options: GatewayOptions) {
     http,
     apollo,
     supergraph,
-    /** Stops Apollo (and the gateway), then closes the pooled subgraph connections. */
+    watcher,
+    /** Stops watching, stops Apollo (and the gateway), then closes the pooled subgraph connections. */
     stop: async () => {
+      watcher.stop();
       await apollo.stop();
       await client.close();
     },

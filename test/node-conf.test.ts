@@ -10,11 +10,12 @@ describe('PostgreSQL node template', () => {
     expect(conf).toMatch(/^max_wal_senders = \d+$/m);
     expect(conf).toMatch(/^port = 9700$/m);
     expect(conf).not.toMatch(/^[^#]*citus/m);
+    expect(conf).toMatch(/^shared_preload_libraries = 'pg_stat_statements'$/m);
   });
 
   it('adds the Citus settings only in Citus mode', () => {
     const conf = renderNodeConf({ host: '127.0.0.1', port: 9701, citus: true });
-    expect(conf).toMatch(/^shared_preload_libraries = 'citus'$/m);
+    expect(conf).toMatch(/^shared_preload_libraries = 'citus,pg_stat_statements'$/m);
     expect(conf).toMatch(/^citus\.propagate_set_commands = 'local'$/m);
     expect(conf).toMatch(/^citus\.enable_change_data_capture = on$/m);
   });

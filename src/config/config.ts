@@ -70,6 +70,28 @@ const schema = z.object({
   DISTRAG_MAX_FIELDS: z.coerce.number().int().min(1).max(100000).default(500),
   /** Max request body size in bytes accepted by the gateway and subgraphs. */
   DISTRAG_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** PostgreSQL schemas whose tables the data subgraph exposes, comma-separated. */
+  DISTRAG_DATA_SCHEMAS: z
+    .string()
+    .regex(/^\s*[a-z_][a-z0-9_$]*\s*(,\s*[a-z_][a-z0-9_$]*\s*)*$/, 'DISTRAG_DATA_SCHEMAS must list lower-case schema names, comma-separated')
+    .default('public'),
+  /**
+   * The tenant column of tables that are not distributed (single-node mode, Citus local tables). Under
+   * Citus a distributed table's tenant column is its distribution column, whatever this says.
+   */
+  DISTRAG_TENANT_COLUMN: z.string().regex(/^[a-z_][a-z0-9_$]*$/, 'DISTRAG_TENANT_COLUMN must be a lower-case column name').default('university_id'),
+  /** Rows a list field returns when the query sets no `limit`. */
+  DISTRAG_DEFAULT_LIMIT: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** Largest `limit` a list field accepts; larger values are refused with BAD_USER_INPUT. */
+  DISTRAG_MAX_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** Largest estimated number of rows one operation may produce, all nested lists together (see README, Limits). */
+  DISTRAG_MAX_COST: z.coerce.number().int().min(1).default(100_000),
+  /** Rows one insert mutation accepts. */
+  DISTRAG_MAX_MUTATION_ROWS: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /** PostgreSQL statement_timeout of every data API and text-to-SQL statement (ms); over it: QUERY_TIMEOUT. */
+  DISTRAG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
+  /** How often the data subgraph checks the catalog for DDL changes, and the gateway the subgraphs' schema versions (ms). */
+  DISTRAG_SCHEMA_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** Gemini API keys (comma-separated keys rotate on quota errors). Read by the RAG subgraph. */
   GEMINI_API_KEY: z.string().optional(),
   /** Any OpenAI-compatible endpoint (Ollama, vLLM). Read by the RAG subgraph. */
@@ -78,7 +100,7 @@ const schema = z.object({
   DISTRAG_LLM_MODEL: z.string().optional(),
 });
 
-export type Config = z.infer<typeof schema> & { home: string; introspection: boolean; corsOrigins: string[] };
+export type Config = z.infer<typeof schema> & { home: string; introspection: boolean; corsOrigins: string[]; dataSchemas: string[] };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -93,10 +115,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const c = parsed.data;
+  if (c.DISTRAG_DEFAULT_LIMIT > c.DISTRAG_MAX_LIMIT) {
+    throw new ConfigError(`invalid configuration: DISTRAG_DEFAULT_LIMIT (${c.DISTRAG_DEFAULT_LIMIT}) is above DISTRAG_MAX_LIMIT (${c.DISTRAG_MAX_LIMIT})`);
+  }
+  const internal = c.DISTRAG_DATA_SCHEMAS.split(',').map((s) => s.trim()).filter((s) => s === 'distrag_meta' || s === 'information_schema' || s.startsWith('pg_') || s.startsWith('citus'));
+  if (internal.length > 0) throw new ConfigError(`invalid configuration: DISTRAG_DATA_SCHEMAS must not list internal schemas (${internal.join(', ')})`);
   return {
     ...c,
     home: path.resolve(c.DISTRAG_HOME),
     introspection: c.DISTRAG_INTROSPECTION ?? c.DISTRAG_ENV === 'development',
+    dataSchemas: [...new Set(c.DISTRAG_DATA_SCHEMAS.split(',').map((s) => s.trim()))],
     corsOrigins: (c.DISTRAG_CORS_ORIGINS ?? (c.DISTRAG_ENV === 'development' ? '*' : '')).split(',').map((o) => o.trim()).filter(Boolean),
   };
 }

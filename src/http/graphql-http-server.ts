@@ -13,7 +13,13 @@ import type { Metrics } from '../metrics/metrics-registry.js';
 export type AuthResult<C> = { ok: true; context: C } | { ok: false; status: number; message: string; pageAllowed?: boolean };
 
 export interface GraphqlHttpServerOptions<C extends BaseContext> {
-  apollo: ApolloServer<C>;
+  /** The ApolloServer for new requests (a subgraph swaps it when its schema changes). */
+  apollo: () => ApolloServer<C>;
+  /**
+   * Subgraphs: the version of the schema served now, answered on `/schema-version` to callers
+   * `authenticate` accepts (the gateway polls it to recompose the supergraph).
+   */
+  schemaVersion?: () => string;
   log: Logger;
   metrics: Metrics;
   maxBodyBytes: number;
@@ -75,9 +81,14 @@ async function handle<C extends BaseContext>(
     }
     case '/graphql':
       return serveGraphql(options, req, res);
-    default:
-      return sendError(res, 404, `no route ${route}; GraphQL is served at /graphql`, 'NOT_FOUND');
+    case '/schema-version': {
+      if (!options.schemaVersion) break;
+      const auth = await options.authenticate(req, '/graphql');
+      if (!auth.ok) return sendError(res, auth.status, auth.message);
+      return sendJson(res, 200, { version: options.schemaVersion() });
+    }
   }
+  return sendError(res, 404, `no route ${route}; GraphQL is served at /graphql`, 'NOT_FOUND');
 }
 
 async function serveGraphql<C extends BaseContext>(
@@ -107,7 +118,7 @@ async function serveGraphql<C extends BaseContext>(
   }
   const url = req.url ?? '/';
   const q = url.indexOf('?');
-  const response = await options.apollo.executeHTTPGraphQLRequest({
+  const response = await options.apollo().executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method, headers, search: q === -1 ? '' : url.slice(q + 1), body },
     // Apollo calls this only when it is about to run an operation (not for its landing page).
     context: async () => {
@@ -169,7 +180,7 @@ function rejection(status: number, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', http: { status, headers } } });
 }
 
-const KNOWN_ROUTES: ReadonlySet<string> = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
+const KNOWN_ROUTES: ReadonlySet<string> = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/schema-version']);
 
 /**
  * Records one request in the HTTP metrics. Label children are looked up once per (route, status)

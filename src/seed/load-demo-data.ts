@@ -26,6 +26,8 @@ export async function loadDemoData(client: pg.ClientBase, scale: number, onProgr
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+  // Fresh planner statistics: the data API's cost estimates read them too.
+  await client.query(`ANALYZE ${tables.map((t) => t.table).join(', ')}`);
   return loaded;
 }
 

@@ -7,9 +7,6 @@ import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { parse } from 'graphql';
 import { loadConfig, required } from '../config/config.js';
 import { formatPublicError } from '../errors/format-public-error.js';
 import { createLogger } from '../log/logger.js';
@@ -19,14 +16,20 @@ import { IDENTITY_HEADER, verifyForwardedIdentity } from '../auth/forwarded-iden
 import type { RequestContext } from '../auth/request-context.js';
 import { closeHttpServer, createGraphqlHttpServer, listen } from '../http/graphql-http-server.js';
 import { runUntilSignal } from './run-until-signal.js';
+import { staticSchema, type SubgraphSchemaSource, type VersionedSchema } from './subgraph-schema.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from 'pino';
 
 export interface SubgraphDefinition {
   name: 'data' | 'rag' | 'cache' | 'cluster';
-  /** Builds resolvers and the resources they use; `close` releases them on shutdown. */
+  /**
+   * Builds the schema (or the resolvers of `schema/<name>.graphql`) and the resources they use;
+   * `close` releases them on shutdown.
+   */
   setup: (config: Config, log: Logger) => Promise<{
-    resolvers: unknown;
+    /** A schema that may change at run time; without it, `schema/<name>.graphql` with `resolvers`. */
+    schema?: SubgraphSchemaSource;
+    resolvers?: unknown;
     readiness: () => Promise<string | null>;
     close: () => Promise<void>;
   }>;
@@ -38,7 +41,7 @@ export function readSubgraphSdl(name: string): string {
 }
 
 /**
- * Starts one subgraph process: SDL + resolvers served over HTTP. Only callers presenting an
+ * Starts one subgraph process: its schema served over HTTP. Only callers presenting an
  * identity signed by the gateway (internal secret) are served; everyone else gets 401.
  */
 export async function startSubgraph(definition: SubgraphDefinition): Promise<void> {
@@ -57,31 +60,28 @@ async function serveSubgraph(definition: SubgraphDefinition, config: Config, log
   const secret = required(config.DISTRAG_INTERNAL_SECRET, 'DISTRAG_INTERNAL_SECRET');
   const port = required(config.DISTRAG_SERVICE_PORT, 'DISTRAG_SERVICE_PORT');
   const resources = await definition.setup(config, log);
+  const source = resources.schema ?? staticSchema(readSubgraphSdl(definition.name), resources.resolvers ?? {});
 
-  const apollo = new ApolloServer<RequestContext>({
-    schema: buildSubgraphSchema({
-      typeDefs: parse(readSubgraphSdl(definition.name)),
-      resolvers: resources.resolvers as GraphQLResolverMap<unknown>,
-    }),
-    formatError: (formatted) => formatPublicError(formatted),
-    includeStacktraceInErrorResponses: false,
-    introspection: true, // only the gateway can reach subgraphs; it needs `_service`
-    csrfPrevention: false, // not browser-facing: every call must carry the gateway's signature
-    plugins: [
-      // Nothing reports to Apollo GraphOS, and no federated traces (ftv1) are computed or returned,
-      // whatever a request or the environment (APOLLO_KEY) asks for.
-      ApolloServerPluginUsageReportingDisabled(),
-      ApolloServerPluginSchemaReportingDisabled(),
-      ApolloServerPluginInlineTraceDisabled(),
-      // No schema sets cache hints and the gateway does not merge subgraph Cache-Control headers:
-      // skip the per-field cache-hint bookkeeping.
-      ApolloServerPluginCacheControlDisabled(),
-    ],
+  let active = await startApollo(source.current());
+  // Schema changes are applied one at a time. A new ApolloServer takes new requests once started;
+  // requests already running finish on the one they began with, so none fails over a swap.
+  let swaps = Promise.resolve();
+  source.onChange(() => {
+    swaps = swaps.then(async () => {
+      const next = source.current();
+      if (next.schema === active.schema) return;
+      try {
+        active = await startApollo(next);
+        log.info({ version: next.version.slice(0, 12) }, 'schema updated');
+      } catch (error) {
+        log.error({ err: error }, 'schema update failed; still serving the previous schema');
+      }
+    });
   });
-  await apollo.start();
 
   const server = createGraphqlHttpServer<RequestContext>({
-    apollo,
+    apollo: () => active.apollo,
+    schemaVersion: () => active.version,
     log,
     metrics,
     maxBodyBytes: config.DISTRAG_MAX_BODY_BYTES,
@@ -98,7 +98,33 @@ async function serveSubgraph(definition: SubgraphDefinition, config: Config, log
 
   runUntilSignal(log, async () => {
     await closeHttpServer(server);
-    await apollo.stop();
+    await swaps;
+    await active.apollo.stop();
     await resources.close();
   });
+}
+
+/** An ApolloServer for one schema version, started. */
+async function startApollo(versioned: VersionedSchema): Promise<VersionedSchema & { apollo: ApolloServer<RequestContext> }> {
+  const apollo = new ApolloServer<RequestContext>({
+    schema: versioned.schema,
+    formatError: (formatted) => formatPublicError(formatted),
+    includeStacktraceInErrorResponses: false,
+    introspection: true, // only the gateway can reach subgraphs; it needs `_service`
+    csrfPrevention: false, // not browser-facing: every call must carry the gateway's signature
+    // Shutdown is ours (runUntilSignal); a swapped-out server must not keep signal handlers.
+    stopOnTerminationSignals: false,
+    plugins: [
+      // Nothing reports to Apollo GraphOS, and no federated traces (ftv1) are computed or returned,
+      // whatever a request or the environment (APOLLO_KEY) asks for.
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      // No schema sets cache hints and the gateway does not merge subgraph Cache-Control headers:
+      // skip the per-field cache-hint bookkeeping.
+      ApolloServerPluginCacheControlDisabled(),
+    ],
+  });
+  await apollo.start();
+  return { ...versioned, apollo };
 }

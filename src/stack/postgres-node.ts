@@ -71,7 +71,11 @@ export function renderNodeConf(options: Pick<PostgresNodeOptions, 'host' | 'port
     .replaceAll('{{HOST}}', options.host)
     .replaceAll('{{PORT}}', String(options.port))
     .split('\n')
-    .map((line) => (line.startsWith('#citus ') ? (options.citus ? line.slice('#citus '.length) : '') : line))
+    .map((line) => {
+      if (line.startsWith('#citus ')) return options.citus ? line.slice('#citus '.length) : '';
+      if (line.startsWith('#single ')) return options.citus ? '' : line.slice('#single '.length);
+      return line;
+    })
     .join('\n');
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import pg from 'pg';
 import type { Config } from '../config/config.js';
+import { ensureApiRoles } from '../db/api-roles.js';
 import { ensureCitusMembership } from '../db/bootstrap/citus-membership.js';
 import { ensureDatabase } from '../db/bootstrap/ensure-database.js';
 import { migrate, type ClusterMode } from '../db/bootstrap/migrations.js';
@@ -8,7 +9,7 @@ import { loadDemoData } from '../seed/load-demo-data.js';
 import { projectRoot } from '../paths.js';
 import { isPortFree } from './port-check.js';
 import { findPostgresBinaries } from './postgres-binaries.js';
-import { adminUrl, preparePostgresNode } from './postgres-node.js';
+import { adminUrl, DATABASE_NAME, preparePostgresNode } from './postgres-node.js';
 import { ProcessManager, type ProcessSpec } from './process-manager.js';
 import { loadOrCreateSecrets, type StackSecrets } from './secrets.js';
 import { reachableByOthers, resolveServiceUser, type RunAs } from './service-user.js';
@@ -89,7 +90,7 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
       await step(preparePostgresNode({ name: `postgres-${node.name}`, dataDir: layout.pgDir(node.name), host, port: node.port, password: secrets.pgPassword, citus: mode === 'CITUS', binaries, runAs, passFile: layout.passFile }));
     }
     const coordinatorUrl = adminUrl({ host, port: config.DISTRAG_PG_PORT, password: secrets.pgPassword });
-    await bootstrapDatabase({ mode, host, pgNodes, secrets, coordinatorUrl, seedScale: firstRun ? config.DISTRAG_SEED_SCALE : 0, report });
+    await bootstrapDatabase({ mode, host, pgNodes, secrets, coordinatorUrl, schemas: config.dataSchemas, seedScale: firstRun ? config.DISTRAG_SEED_SCALE : 0, report });
 
     await step(redisSpec({ dir: layout.redisDir, host, port: config.DISTRAG_REDIS_PORT, runAs }));
     await step(chromaSpec({ dir: layout.chromaDir, host, port: config.DISTRAG_CHROMA_PORT, runAs }));
@@ -139,6 +140,7 @@ async function bootstrapDatabase(options: {
   pgNodes: Array<{ name: string; port: number }>;
   secrets: StackSecrets;
   coordinatorUrl: string;
+  schemas: string[];
   seedScale: number;
   report: (line: string) => void;
 }): Promise<void> {
@@ -156,6 +158,7 @@ async function bootstrapDatabase(options: {
     }
     const applied = await migrate(client, mode);
     if (applied.length > 0) options.report(`schema migrations applied: ${applied.join(', ')}`);
+    await ensureApiRoles(client, { adminPassword: secrets.pgPassword, database: DATABASE_NAME, schemas: options.schemas, citus: mode === 'CITUS' });
     if (options.seedScale > 0) {
       options.report(`loading the demo data set (scale ${options.seedScale})`);
       const counts = await loadDemoData(client, options.seedScale);

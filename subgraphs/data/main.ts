@@ -1,16 +1,44 @@
 import { required } from '../../src/config/config.js';
 import { createPgPool, pgReadiness } from '../../src/db/pg-pool.js';
-import { startSubgraph } from '../../src/service/start-subgraph.js';
-import { dataResolvers } from './resolvers.js';
+import { readSubgraphSdl, startSubgraph } from '../../src/service/start-subgraph.js';
+import { ApiPools } from './execution/api-pools.js';
+import { LiveDataSchema } from './live-data-schema.js';
 
 await startSubgraph({
   name: 'data',
   setup: async (config, log) => {
-    const pool = createPgPool(required(config.DISTRAG_DATABASE_URL, 'DISTRAG_DATABASE_URL'), log, { applicationName: 'distrag-data', max: 20 });
+    const adminUrl = required(config.DISTRAG_DATABASE_URL, 'DISTRAG_DATABASE_URL');
+    // The admin pool reads the catalog and secures tables; API requests never use it.
+    const admin = createPgPool(adminUrl, log, { applicationName: 'distrag-data-catalog', max: 2 });
+    const pools = new ApiPools({ adminUrl, max: 16, statementTimeoutMs: config.DISTRAG_STATEMENT_TIMEOUT_MS, applicationName: 'distrag-data' }, log);
+    const live = new LiveDataSchema(
+      admin,
+      {
+        schemas: config.dataSchemas,
+        tenantColumn: config.DISTRAG_TENANT_COLUMN,
+        pollMs: config.DISTRAG_SCHEMA_POLL_MS,
+        estimatesMs: 60_000,
+        schemaOptions: {
+          staticSdl: readSubgraphSdl('data'),
+          otherSubgraphSdls: ['rag', 'cache', 'cluster'].map(readSubgraphSdl),
+          defaultSchema: config.dataSchemas[0]!,
+          pools,
+          limits: { defaultLimit: config.DISTRAG_DEFAULT_LIMIT, maxLimit: config.DISTRAG_MAX_LIMIT },
+          maxCost: config.DISTRAG_MAX_COST,
+          maxMutationRows: config.DISTRAG_MAX_MUTATION_ROWS,
+        },
+      },
+      log,
+    );
+    await live.start();
     return {
-      resolvers: dataResolvers(pool),
-      readiness: pgReadiness(pool),
-      close: () => pool.end(),
+      schema: live,
+      readiness: pgReadiness(admin),
+      close: async () => {
+        await live.stop();
+        await pools.end();
+        await admin.end();
+      },
     };
   },
 });

@@ -22,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
     apply: { run: async (client, mode) => (mode === 'CITUS' ? distributeDemoTables(client) : undefined) },
   },
   { version: 3, name: 'demo foreign keys and indexes', apply: { sqlFile: '003_demo_foreign_keys.sql' } },
+  { version: 4, name: 'tenancy registry, pg_stat_statements', apply: { sqlFile: '004_tenancy_registry.sql' } },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

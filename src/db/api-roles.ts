@@ -1,0 +1,66 @@
+import { createHmac } from 'node:crypto';
+import pg from 'pg';
+import type { Role } from '../auth/identity.js';
+
+/**
+ * The PostgreSQL roles API requests run as, one per DistRAG role. None is a superuser; only the
+ * admin role bypasses row-level security. They are LOGIN roles because Citus opens its
+ * connections to the workers as the role running the statement.
+ */
+export const API_DB_ROLES: Readonly<Record<Role, string>> = {
+  /** SELECT on every exposed table; tenant rows filtered by row-level security. */
+  reader: 'distrag_reader',
+  /** Also INSERT / UPDATE / DELETE on tenant tables, within its tenant (WITH CHECK). */
+  writer: 'distrag_writer',
+  /** Every row of every exposed table (BYPASSRLS), DML only: no DDL, not a superuser. */
+  admin: 'distrag_operator',
+};
+
+/**
+ * Each API role's password, derived from the admin password: whoever can bootstrap the database
+ * can compute them, and no further secret has to be stored or handed to the services.
+ */
+export function apiRolePassword(adminPassword: string, dbRole: string): string {
+  return createHmac('sha256', adminPassword).update(`distrag-api-role:${dbRole}`).digest('base64url');
+}
+
+/** The connection URL of an API role, from the admin URL (same host, port and database). */
+export function apiRoleUrl(adminUrl: string, dbRole: string): string {
+  const url = new URL(adminUrl);
+  url.password = encodeURIComponent(apiRolePassword(decodeURIComponent(url.password), dbRole));
+  url.username = dbRole;
+  return url.toString();
+}
+
+/**
+ * Creates the API roles if missing and (re)sets their passwords; grants them the database and the
+ * exposed schemas. Table privileges are granted per table when the data subgraph secures it. Under
+ * Citus the role DDL propagates to the workers, and pg_dist_authinfo gives the coordinator the
+ * passwords it needs to reach the workers as these roles. Idempotent; safe to run at every start.
+ */
+export async function ensureApiRoles(client: pg.ClientBase, options: { adminPassword: string; database: string; schemas: string[]; citus: boolean }): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('distrag_meta.api_roles'))`);
+    for (const [role, dbRole] of Object.entries(API_DB_ROLES) as Array<[Role, string]>) {
+      const password = client.escapeLiteral(apiRolePassword(options.adminPassword, dbRole));
+      const attributes = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION ${role === 'admin' ? 'BYPASSRLS' : 'NOBYPASSRLS'}`;
+      const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [dbRole]);
+      const name = client.escapeIdentifier(dbRole);
+      await client.query(`${rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE ${name} WITH ${attributes} PASSWORD ${password}`);
+      await client.query(`GRANT CONNECT ON DATABASE ${client.escapeIdentifier(options.database)} TO ${name}`);
+      for (const schema of options.schemas) {
+        const { rowCount: exists } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+        if (exists) await client.query(`GRANT USAGE ON SCHEMA ${client.escapeIdentifier(schema)} TO ${name}`);
+      }
+      if (options.citus) {
+        await client.query('DELETE FROM pg_dist_authinfo WHERE nodeid = 0 AND rolename = $1', [dbRole]);
+        await client.query(`INSERT INTO pg_dist_authinfo (nodeid, rolename, authinfo) VALUES (0, $1, $2)`, [dbRole, `password=${apiRolePassword(options.adminPassword, dbRole)}`]);
+      }
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw new Error(`could not set up the API database roles: ${(error as Error).message}`, { cause: error });
+  }
+}

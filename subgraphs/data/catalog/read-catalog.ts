@@ -1,0 +1,225 @@
+import type pg from 'pg';
+import type { Catalog, CatalogColumn, CatalogForeignKey, CatalogKey, CatalogTable, CitusTableType, Tenancy } from './catalog-model.js';
+import { readCatalogFingerprint } from './catalog-fingerprint.js';
+import { mapPgType } from './type-mapping.js';
+
+export interface ReadCatalogOptions {
+  /** Schemas whose ordinary and partitioned tables are exposed (partitions are reached through their parent). */
+  schemas: string[];
+  /** Tenant column of tables Citus does not distribute (single-node mode, Citus local tables). */
+  tenantColumn: string;
+}
+
+interface TableRow {
+  relid: string;
+  schema: string;
+  name: string;
+  comment: string | null;
+  reltuples: number;
+}
+
+interface ColumnRow {
+  relid: string;
+  name: string;
+  not_null: boolean;
+  has_default: boolean;
+  read_only: boolean;
+  comment: string | null;
+  sql_type: string;
+  typname: string;
+  typtype: string;
+  typcategory: string;
+  is_array: boolean;
+  enum_schema: string | null;
+  enum_labels: string[] | null;
+}
+
+interface ConstraintRow {
+  relid: string;
+  name: string;
+  type: 'p' | 'u' | 'f';
+  columns: string[];
+  references: string | null;
+  referenced_columns: string[] | null;
+}
+
+/** Reads every exposed table with its columns, keys, tenancy and size estimate, in one snapshot. */
+export async function readCatalog(client: pg.ClientBase, options: ReadCatalogOptions): Promise<Catalog> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    const citus = await hasCitus(client);
+    const fingerprint = await readCatalogFingerprint(client, options.schemas, citus);
+    const { rows: tableRows } = await client.query<TableRow>(TABLES_SQL, [options.schemas]);
+    const relids = tableRows.map((t) => t.relid);
+    const [{ rows: columnRows }, { rows: constraintRows }, citusTypes, registered] = await Promise.all([
+      client.query<ColumnRow>(COLUMNS_SQL, [relids]),
+      client.query<ConstraintRow>(CONSTRAINTS_SQL, [relids]),
+      citus ? readCitusTables(client) : Promise.resolve(new Map<string, { type: CitusTableType; column: string | null }>()),
+      readReferenceRegistry(client),
+    ]);
+    const estimates = citus ? await readCitusEstimates(client, citusTypes) : new Map<string, number>();
+    const tables = tableRows.map((t): CatalogTable => {
+      const columns = columnRows.filter((c) => c.relid === t.relid).map(toColumn);
+      const constraints = constraintRows.filter((c) => c.relid === t.relid);
+      const primary = constraints.find((c) => c.type === 'p');
+      const citusInfo = citusTypes.get(t.relid);
+      const estimate = estimates.get(t.relid) ?? (t.reltuples >= 0 ? t.reltuples : null);
+      return {
+        oid: Number(t.relid),
+        schema: t.schema,
+        name: t.name,
+        qualifiedName: `${t.schema}.${t.name}`,
+        comment: t.comment,
+        columns,
+        primaryKey: primary ? toKey(primary) : null,
+        uniqueKeys: constraints.filter((c) => c.type === 'p' || c.type === 'u').map(toKey),
+        foreignKeys: constraints.filter((c) => c.type === 'f' && c.references).map(toForeignKey),
+        tenancy: classifyTenancy(columns, citusInfo, registered.has(t.relid), options.tenantColumn),
+        citus: citusInfo?.type ?? null,
+        estimatedRows: estimate,
+      };
+    });
+    await client.query('COMMIT');
+    return { mode: citus ? 'CITUS' : 'SINGLE', tables, fingerprint };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Citus decides for the tables it manages: a distributed table is tenant-scoped by its
+ * distribution column, a reference table is shared. Any other table is tenant-scoped when it has
+ * the tenant column, unless it was registered with distrag_meta.create_reference_table().
+ */
+export function classifyTenancy(
+  columns: CatalogColumn[],
+  citus: { type: CitusTableType; column: string | null } | undefined,
+  registeredAsReference: boolean,
+  tenantColumn: string,
+): Tenancy {
+  if (citus?.type === 'distributed' && citus.column) return { kind: 'tenant', column: citus.column };
+  if (citus?.type === 'reference' || registeredAsReference) return { kind: 'reference' };
+  return columns.some((c) => c.name === tenantColumn) ? { kind: 'tenant', column: tenantColumn } : { kind: 'reference' };
+}
+
+export async function hasCitus(client: pg.ClientBase): Promise<boolean> {
+  const { rowCount } = await client.query(`SELECT 1 FROM pg_extension WHERE extname = 'citus'`);
+  return (rowCount ?? 0) > 0;
+}
+
+/** Re-reads only the row estimates (they change with ANALYZE, not with DDL). */
+export async function readRowEstimates(client: pg.ClientBase, tables: CatalogTable[]): Promise<Map<number, number | null>> {
+  const relids = tables.map((t) => String(t.oid));
+  const { rows } = await client.query<{ relid: string; reltuples: number }>(
+    `SELECT c.oid::text AS relid, c.reltuples::float8 AS reltuples FROM pg_class c WHERE c.oid = ANY($1::oid[])`,
+    [relids],
+  );
+  const result = new Map<number, number | null>(rows.map((r) => [Number(r.relid), r.reltuples >= 0 ? r.reltuples : null]));
+  if (await hasCitus(client)) {
+    const citus = await readCitusTables(client);
+    for (const [relid, estimate] of await readCitusEstimates(client, citus)) result.set(Number(relid), estimate);
+  }
+  return result;
+}
+
+const TABLES_SQL = `
+SELECT c.oid::text AS relid, n.nspname AS schema, c.relname AS name,
+       obj_description(c.oid, 'pg_class') AS comment, c.reltuples::float8 AS reltuples
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ORDER BY n.nspname, c.relname`;
+
+// Arrays and domains are unwrapped to the scalar type that decides the mapping; the column's own
+// type (format_type) is kept for casts, so domain checks still apply on writes.
+const COLUMNS_SQL = `
+SELECT a.attrelid::text AS relid, a.attname AS name, a.attnotnull AS not_null, a.atthasdef AS has_default,
+       (a.attgenerated <> '' OR a.attidentity = 'a') AS read_only,
+       col_description(a.attrelid, a.attnum) AS comment,
+       format_type(a.atttypid, NULL) AS sql_type,
+       st.typname::text AS typname, st.typtype::text AS typtype, st.typcategory::text AS typcategory,
+       (bt.typcategory = 'A') AS is_array,
+       CASE WHEN st.typtype = 'e' THEN sn.nspname::text END AS enum_schema,
+       CASE WHEN st.typtype = 'e' THEN ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = st.oid ORDER BY e.enumsortorder) END AS enum_labels
+FROM pg_attribute a
+JOIN pg_type t ON t.oid = a.atttypid
+JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+JOIN pg_type et ON et.oid = CASE WHEN bt.typcategory = 'A' THEN bt.typelem ELSE bt.oid END
+JOIN pg_type st ON st.oid = CASE WHEN et.typtype = 'd' THEN et.typbasetype ELSE et.oid END
+JOIN pg_namespace sn ON sn.oid = st.typnamespace
+WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum`;
+
+const CONSTRAINTS_SQL = `
+SELECT con.conrelid::text AS relid, con.conname::text AS name, con.contype::text AS type,
+       ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
+       CASE WHEN con.contype = 'f' THEN fn.nspname || '.' || fc.relname END AS references,
+       CASE WHEN con.contype = 'f' THEN ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) END AS referenced_columns
+FROM pg_constraint con
+LEFT JOIN pg_class fc ON fc.oid = con.confrelid
+LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+WHERE con.conrelid = ANY($1::oid[]) AND con.contype IN ('p', 'u', 'f')
+ORDER BY con.conrelid, con.contype, con.conname`;
+
+async function readCitusTables(client: pg.ClientBase): Promise<Map<string, { type: CitusTableType; column: string | null }>> {
+  const { rows } = await client.query<{ relid: string; type: string; column: string | null }>(
+    `SELECT table_name::oid::text AS relid, citus_table_type AS type,
+            NULLIF(distribution_column, '<none>') AS column
+     FROM citus_tables`,
+  );
+  return new Map(rows.map((r) => [r.relid, { type: r.type as CitusTableType, column: r.column }]));
+}
+
+/** Under Citus the rows live in the shards: sum the planner's estimate of each shard. */
+async function readCitusEstimates(client: pg.ClientBase, citus: Map<string, { type: CitusTableType }>): Promise<Map<string, number>> {
+  const estimates = new Map<string, number>();
+  for (const [relid, info] of citus) {
+    if (info.type === 'local') continue;
+    const { rows } = await client.query<{ total: number | null; unknown: boolean }>(
+      `SELECT sum(greatest(result::float8, 0)) AS total, bool_or(NOT success OR result::float8 < 0) AS unknown
+       FROM run_command_on_shards($1::oid::regclass, $$SELECT reltuples FROM pg_class WHERE oid = '%s'::regclass$$)`,
+      [relid],
+    );
+    const row = rows[0];
+    if (row && !row.unknown && row.total !== null) estimates.set(relid, Number(row.total));
+  }
+  return estimates;
+}
+
+async function readReferenceRegistry(client: pg.ClientBase): Promise<Set<string>> {
+  const { rows: exists } = await client.query(`SELECT to_regclass('distrag_meta.reference_tables') IS NOT NULL AS present`);
+  if (!(exists[0] as { present: boolean }).present) return new Set();
+  const { rows } = await client.query<{ relid: string }>(`SELECT relid::text AS relid FROM distrag_meta.reference_tables`);
+  return new Set(rows.map((r) => r.relid));
+}
+
+function toColumn(row: ColumnRow): CatalogColumn {
+  return {
+    name: row.name,
+    type: mapPgType({
+      typname: row.typname,
+      typtype: row.typtype,
+      typcategory: row.typcategory,
+      isArray: row.is_array,
+      sqlType: row.sql_type,
+      enumSchema: row.enum_schema,
+      enumName: row.typtype === 'e' ? row.typname : null,
+      enumLabels: row.enum_labels,
+    }),
+    notNull: row.not_null,
+    hasDefault: row.has_default,
+    readOnly: row.read_only,
+    comment: row.comment,
+  };
+}
+
+function toKey(row: ConstraintRow): CatalogKey {
+  return { name: row.name, columns: row.columns };
+}
+
+function toForeignKey(row: ConstraintRow): CatalogForeignKey {
+  return { name: row.name, columns: row.columns, references: row.references!, referencedColumns: row.referenced_columns ?? [] };
+}

@@ -1,0 +1,79 @@
+import DataLoader from 'dataloader';
+import type pg from 'pg';
+import type { Identity } from '../../../src/auth/identity.js';
+import { badInput, forbidden } from '../../../src/errors/safe-error.js';
+import type { ApiModel } from '../api-model/api-model.js';
+import { estimateRootCost } from '../plan/estimate-cost.js';
+import type { MutationPlan, RootPlan } from '../plan/plan-types.js';
+import { compileMutation } from '../sql/compile-mutation.js';
+import { compileRoots } from '../sql/compile-select.js';
+import { sql } from '../sql/sql-parts.js';
+import type { ApiPools } from './api-pools.js';
+import { runScoped, tenantSetStatement } from './run-scoped.js';
+
+export interface RunnerDeps {
+  model: ApiModel;
+  pools: ApiPools;
+  maxCost: number;
+  /** Counts statements sent, by kind (metrics). */
+  onStatement?: (kind: 'query' | 'mutation', seconds: number) => void;
+}
+
+/**
+ * Runs one GraphQL request's SQL. Query fields asked for in the same tick (every root field of
+ * an operation, every `_entities` representation) are batched into ONE statement; each mutation
+ * field is one statement of its own. Everything runs as the caller's database role, under its
+ * tenant, and the operation's estimated rows are held to the cost limit before anything runs.
+ */
+export class OperationRunner {
+  private cost = 0;
+  private readonly loader: DataLoader<RootPlan, unknown>;
+  private readonly tenant: string | null;
+  private setStatement: string | null | undefined;
+
+  constructor(private readonly deps: RunnerDeps, private readonly identity: Identity) {
+    // Admins act across tenants (their role bypasses row-level security); a tenant claim on an
+    // admin token does not narrow the data API.
+    this.tenant = identity.role === 'admin' ? null : identity.tenant;
+    this.loader = new DataLoader((plans) => this.runQueries(plans), { cache: false, maxBatchSize: 100 });
+  }
+
+  /** A query field's JSON value. */
+  load(plan: RootPlan): Promise<unknown> {
+    this.cost += estimateRootCost(plan);
+    if (this.cost > this.deps.maxCost) {
+      return Promise.reject(badInput(`this operation may return about ${Math.round(this.cost)} rows, over the limit of ${this.deps.maxCost}; lower the limits of nested lists or split the operation`));
+    }
+    return this.loader.load(plan);
+  }
+
+  /** A mutation field's JSON value (`affectedRows`, `returning`). */
+  async mutate(plan: MutationPlan): Promise<unknown> {
+    const started = process.hrtime.bigint();
+    const statement = sql.compile(compileMutation(plan, { tenant: this.tenant }));
+    const result = await runScoped(this.pool(), { tenant: this.tenant, readOnly: false }, this.tenantSet(), statement);
+    this.deps.onStatement?.('mutation', Number(process.hrtime.bigint() - started) / 1e9);
+    return (result.rows[0] as { result: unknown }).result;
+  }
+
+  private async runQueries(plans: readonly RootPlan[]): Promise<unknown[]> {
+    const started = process.hrtime.bigint();
+    const statement = sql.compile(compileRoots([...plans], { tenant: this.tenant }));
+    const result = await runScoped(this.pool(), { tenant: this.tenant, readOnly: true }, this.tenantSet(), statement);
+    this.deps.onStatement?.('query', Number(process.hrtime.bigint() - started) / 1e9);
+    const row = result.rows[0] as Record<string, unknown>;
+    return plans.map((_, i) => row[String(i)] ?? null);
+  }
+
+  private pool(): pg.Pool {
+    return this.deps.pools.for(this.identity.role);
+  }
+
+  private tenantSet(): string | null {
+    if (this.setStatement !== undefined) return this.setStatement;
+    if (this.identity.role === 'admin') return (this.setStatement = null);
+    if (this.tenant === null) throw forbidden('a reader or writer token must name a tenant');
+    const tenantColumns = this.deps.model.tables.map((t) => t.tenantColumn).filter((c) => c !== null);
+    return (this.setStatement = tenantSetStatement(this.tenant, tenantColumns));
+  }
+}

@@ -1,0 +1,64 @@
+import pg from 'pg';
+import type { ApiColumn } from '../api-model/api-model.js';
+import { forbidden } from '../../../src/errors/safe-error.js';
+import { TENANT_SETTING } from '../security/secure-tables.js';
+import { mapPgError } from './map-pg-error.js';
+
+export interface StatementScope {
+  /** The caller's tenant; null for admins (whose role bypasses row-level security). */
+  tenant: string | null;
+  /** Query operations run in a READ ONLY transaction. */
+  readOnly: boolean;
+}
+
+/**
+ * The literal `SET LOCAL` that scopes a transaction to a tenant. It cannot be a bind parameter:
+ * Citus forwards the setting to the workers only as a literal SET LOCAL (with
+ * `citus.propagate_set_commands = 'local'`), and not when set through set_config(). So the value
+ * is checked against the tenant column's type first, then quoted.
+ */
+export function tenantSetStatement(tenant: string, tenantColumns: ApiColumn[]): string {
+  for (const column of tenantColumns) {
+    if (!fitsColumn(tenant, column)) throw forbidden(`your token's tenant "${tenant.slice(0, 64)}" is not a valid ${column.sqlName}`);
+  }
+  return `SET LOCAL ${TENANT_SETTING} = ${pg.escapeLiteral(tenant)}`;
+}
+
+function fitsColumn(tenant: string, column: ApiColumn): boolean {
+  switch (column.type.kind) {
+    case 'int':
+      return /^-?\d{1,10}$/.test(tenant) && Math.abs(Number(tenant)) <= 2 ** 31 - 1;
+    case 'bigint':
+      return /^-?\d{1,19}$/.test(tenant) && BigInt(tenant) <= 2n ** 63n - 1n && BigInt(tenant) >= -(2n ** 63n);
+    case 'uuid':
+      return /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(tenant);
+    default:
+      return /^[A-Za-z0-9_-]{1,64}$/.test(tenant);
+  }
+}
+
+/**
+ * Runs one statement in its own transaction, scoped to the caller: `BEGIN` and the tenant
+ * setting travel in one round trip, then the statement, then `COMMIT`. Any failure rolls back
+ * and is mapped to a public error; a client whose connection broke is destroyed, not reused.
+ */
+export async function runScoped(pool: pg.Pool, scope: StatementScope, setStatement: string | null, statement: pg.QueryConfig): Promise<pg.QueryResult> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw mapPgError(error);
+  }
+  let broken: Error | undefined;
+  try {
+    await client.query(`BEGIN${scope.readOnly ? ' READ ONLY' : ''}${setStatement ? `; ${setStatement}` : ''}`);
+    const result = await client.query(statement);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+    throw mapPgError(error);
+  } finally {
+    client.release(broken);
+  }
+}

@@ -1,0 +1,68 @@
+import * as sql from 'pg-sql2';
+import type { ApiColumn, ApiRelation, ApiTable } from '../api-model/api-model.js';
+
+export type SQL = sql.SQL;
+export { sql };
+
+/** Who a statement runs for. A tenant adds its own filter to every tenant table it reads. */
+export interface SqlScope {
+  tenant: string | null;
+}
+
+/** json_build_object takes at most 100 arguments: wider objects are built from jsonb pieces. */
+const MAX_PAIRS = 50;
+
+export function tableRef(table: ApiTable): SQL {
+  return sql.identifier(table.catalog.schema, table.catalog.name);
+}
+
+export function columnRef(alias: symbol, column: ApiColumn | string): SQL {
+  return sql.identifier(alias, typeof column === 'string' ? column : column.sqlName);
+}
+
+/** The column's type as written by format_type() in the catalog: trusted SQL, never user input. */
+export function sqlType(column: ApiColumn, arrayOf = false): SQL {
+  return sql.raw(arrayOf ? `${column.type.sqlType}[]` : column.type.sqlType);
+}
+
+/** A value bound as a parameter and cast to the column's type (JSON documents serialised). */
+export function valueFor(column: ApiColumn, value: unknown, arrayOf = false): SQL {
+  const isJson = (column.type.kind === 'json' || column.type.kind === 'jsonb') && !column.type.isArray && !arrayOf;
+  const bound = isJson ? JSON.stringify(value) : value;
+  return sql.fragment`${sql.value(bound)}::${sqlType(column, arrayOf)}`;
+}
+
+/** A column as GraphQL wants it in JSON: int8, numeric and unknown types as text. */
+export function outputExpression(alias: symbol, column: ApiColumn): SQL {
+  const ref = columnRef(alias, column);
+  if (!column.type.castToText) return ref;
+  return column.type.isArray ? sql.fragment`${ref}::text[]` : sql.fragment`${ref}::text`;
+}
+
+export function jsonObject(pairs: Array<[string, SQL]>): SQL {
+  const build = (chunk: Array<[string, SQL]>, fn: string) =>
+    sql.fragment`${sql.raw(fn)}(${sql.join(chunk.map(([key, value]) => sql.fragment`${sql.literal(key)}::text, ${value}`), ', ')})`;
+  if (pairs.length <= MAX_PAIRS) return build(pairs, 'json_build_object');
+  const chunks: SQL[] = [];
+  for (let i = 0; i < pairs.length; i += MAX_PAIRS) chunks.push(build(pairs.slice(i, i + MAX_PAIRS), 'jsonb_build_object'));
+  return sql.fragment`(${sql.join(chunks, ' || ')})::json`;
+}
+
+/** `child.<target> = parent.<source>` for each column pair of the relation. */
+export function joinConditions(relation: ApiRelation, parent: symbol, child: symbol): SQL[] {
+  return relation.joins.map((j) => sql.fragment`${columnRef(child, j.target)} = ${columnRef(parent, j.source)}`);
+}
+
+/**
+ * A tenant caller's explicit filter on a tenant table. Row-level security already hides other
+ * tenants' rows; saying it in the statement as well lets Citus route it to one shard instead of
+ * asking every shard (an RLS qual alone does not prune shards).
+ */
+export function tenantConditions(table: ApiTable, alias: symbol, scope: SqlScope): SQL[] {
+  if (scope.tenant === null || !table.tenantColumn) return [];
+  return [sql.fragment`${columnRef(alias, table.tenantColumn)} = ${valueFor(table.tenantColumn, scope.tenant)}`];
+}
+
+export function whereClause(conditions: SQL[]): SQL {
+  return conditions.length === 0 ? sql.blank : sql.fragment` WHERE ${sql.join(conditions.map((c) => sql.fragment`(${c})`), ' AND ')}`;
+}
