@@ -1,4 +1,5 @@
 import type { Config } from '../src/config/config.js';
+import { dataBenchmark } from './data-benchmark.js';
 import { gatewayBenchmark } from './gateway-benchmark.js';
 
 export interface BenchmarkOptions {
@@ -11,6 +12,7 @@ export interface BenchmarkOptions {
 /** Every benchmark `npx distrag bench NAME` knows. */
 export const BENCHMARKS: Record<string, (options: BenchmarkOptions) => Promise<void>> = {
   gateway: gatewayBenchmark,
+  data: dataBenchmark,
 };
 
 export async function runBenchmark(name: string, options: BenchmarkOptions): Promise<void> {

@@ -12,7 +12,7 @@ import {
 } from '@apollo/server/plugin/landingPage/default';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config/config.js';
-import { formatPublicError } from '../src/errors/format-public-error.js';
+import { publicErrorFormatter } from '../src/errors/format-public-error.js';
 import { createGraphqlHttpServer } from '../src/http/graphql-http-server.js';
 import { operationLimits } from '../src/graphql/operation-limits.js';
 import { hasRole } from '../src/auth/identity.js';
@@ -58,7 +58,7 @@ export async function createGatewayServer(options: GatewayOptions) {
     // Shutdown is gateway/main.ts's (runUntilSignal), in order: HTTP first, then Apollo.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
-    formatError: (formatted) => formatPublicError(formatted),
+    formatError: publicErrorFormatter(log),
     validationRules: [operationLimits({ maxDepth: config.DISTRAG_MAX_DEPTH, maxFields: config.DISTRAG_MAX_FIELDS })],
     plugins: [
       // Nothing reports to Apollo GraphOS, even if APOLLO_KEY happens to be set in the environment,

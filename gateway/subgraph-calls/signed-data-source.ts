@@ -63,8 +63,11 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     headers[IDENTITY_HEADER] = this.signer.sign(this.identityFor(options));
     const { http: _http, ...payload } = request;
     const response = await this.client.post(this.target, headers, JSON.stringify(payload));
-    if (response.status < 200 || response.status > 299) throw errorFromResponse(response);
     const body = parseBody(response);
+    // A subgraph answers bad input (e.g. a malformed scalar literal) with HTTP 400 and a GraphQL
+    // error body: pass those errors on with their public codes instead of a bare "400".
+    if (isGraphqlErrorResponse(body)) return body as GatewayGraphQLResponse;
+    if (response.status < 200 || response.status > 299) throw errorFromResponse(response);
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new Error(`Expected JSON response body, but received: ${String(body)}`);
     }
@@ -83,6 +86,10 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     if (!identity) throw new GraphQLError('this operation needs a token; send `Authorization: Bearer <token>`', { extensions: { code: 'UNAUTHENTICATED' } });
     return identity;
   }
+}
+
+function isGraphqlErrorResponse(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && Array.isArray((body as { errors?: unknown }).errors) && (body as { errors: unknown[] }).errors.length > 0;
 }
 
 function parseBody(response: SubgraphHttpResponse): unknown {

@@ -1,4 +1,6 @@
+import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
 import { ErrorCode, PUBLIC_CODES } from './error-codes.js';
 
 /** Apollo's own request-level codes, mapped onto ours. */
@@ -28,5 +30,19 @@ export function formatPublicError(formatted: GraphQLFormattedError): GraphQLForm
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
     extensions: { code: ErrorCode.INTERNAL },
+  };
+}
+
+/**
+ * Apollo's `formatError`: `formatPublicError`, and every error that becomes INTERNAL is logged
+ * with its original cause, since the client is told only that the server log has the details.
+ */
+export function publicErrorFormatter(log: Logger): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  return (formatted, error) => {
+    const result = formatPublicError(formatted);
+    if (result.extensions?.code === ErrorCode.INTERNAL) {
+      log.error({ err: unwrapResolverError(error), path: formatted.path }, `internal error answered as INTERNAL: ${formatted.message}`);
+    }
+    return result;
   };
 }

@@ -8,7 +8,7 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { loadConfig, required } from '../config/config.js';
-import { formatPublicError } from '../errors/format-public-error.js';
+import { publicErrorFormatter } from '../errors/format-public-error.js';
 import { createLogger } from '../log/logger.js';
 import { createMetrics } from '../metrics/metrics-registry.js';
 import { schemaDir } from '../paths.js';
@@ -62,7 +62,7 @@ async function serveSubgraph(definition: SubgraphDefinition, config: Config, log
   const resources = await definition.setup(config, log);
   const source = resources.schema ?? staticSchema(readSubgraphSdl(definition.name), resources.resolvers ?? {});
 
-  let active = await startApollo(source.current());
+  let active = await startApollo(source.current(), log);
   // Schema changes are applied one at a time. A new ApolloServer takes new requests once started;
   // requests already running finish on the one they began with, so none fails over a swap.
   let swaps = Promise.resolve();
@@ -71,7 +71,7 @@ async function serveSubgraph(definition: SubgraphDefinition, config: Config, log
       const next = source.current();
       if (next.schema === active.schema) return;
       try {
-        active = await startApollo(next);
+        active = await startApollo(next, log);
         log.info({ version: next.version.slice(0, 12) }, 'schema updated');
       } catch (error) {
         log.error({ err: error }, 'schema update failed; still serving the previous schema');
@@ -105,10 +105,10 @@ async function serveSubgraph(definition: SubgraphDefinition, config: Config, log
 }
 
 /** An ApolloServer for one schema version, started. */
-async function startApollo(versioned: VersionedSchema): Promise<VersionedSchema & { apollo: ApolloServer<RequestContext> }> {
+async function startApollo(versioned: VersionedSchema, log: Logger): Promise<VersionedSchema & { apollo: ApolloServer<RequestContext> }> {
   const apollo = new ApolloServer<RequestContext>({
     schema: versioned.schema,
-    formatError: (formatted) => formatPublicError(formatted),
+    formatError: publicErrorFormatter(log),
     includeStacktraceInErrorResponses: false,
     introspection: true, // only the gateway can reach subgraphs; it needs `_service`
     csrfPrevention: false, // not browser-facing: every call must carry the gateway's signature
