@@ -11,6 +11,7 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
 import type { Config } from '../src/config/config.js';
 import { publicErrorFormatter } from '../src/errors/format-public-error.js';
 import { createGraphqlHttpServer } from '../src/http/graphql-http-server.js';
@@ -24,6 +25,7 @@ import { gatewayReadiness } from './readiness.js';
 import { SubgraphHttpClient } from './subgraph-calls/keep-alive-fetcher.js';
 import { GATEWAY_IDENTITY, IdentitySigner, SignedDataSource } from './subgraph-calls/signed-data-source.js';
 import type { SubgraphEndpoint } from './supergraph/subgraph-list.js';
+import { SingleSubgraphRouter } from './single-subgraph/single-subgraph-router.js';
 import { SchemaVersionWatcher } from './supergraph/schema-version-watcher.js';
 import { SupergraphSource } from './supergraph/supergraph-source.js';
 
@@ -51,6 +53,15 @@ export async function createGatewayServer(options: GatewayOptions) {
     buildService: ({ url }) => new SignedDataSource(url ?? '', signer, client),
     logger: log,
   });
+  const limits = operationLimits({ maxDepth: config.DISTRAG_MAX_DEPTH, maxFields: config.DISTRAG_MAX_FIELDS });
+  const routed = new Counter({
+    name: 'distrag_gateway_operations_total',
+    help: 'Operations by route: sent whole to the one subgraph that resolves them, or planned by the federation query planner',
+    labelNames: ['route'] as const,
+    registers: [metrics.registry],
+  });
+  const router = new SingleSubgraphRouter({ subgraphs, client, signer, validationRules: [limits], log, onRouted: (route) => routed.inc({ route }) });
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => router.update(apiSchema, coreSupergraphSdl));
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -59,7 +70,7 @@ export async function createGatewayServer(options: GatewayOptions) {
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: publicErrorFormatter(log),
-    validationRules: [operationLimits({ maxDepth: config.DISTRAG_MAX_DEPTH, maxFields: config.DISTRAG_MAX_FIELDS })],
+    validationRules: [limits],
     plugins: [
       // Nothing reports to Apollo GraphOS, even if APOLLO_KEY happens to be set in the environment,
       // and the gateway has no use for inline traces.
@@ -86,6 +97,7 @@ export async function createGatewayServer(options: GatewayOptions) {
     maxBodyBytes: config.DISTRAG_MAX_BODY_BYTES,
     corsOrigins: config.corsOrigins,
     readiness: gatewayReadiness(subgraphs, () => supergraph.loaded),
+    directExecution: (request) => router.route(request),
     authenticate: async (req, route) => {
       const result = await authenticator.authenticate(req);
       if ('error' in result) {

@@ -22,7 +22,8 @@ export function formatPublicError(formatted: GraphQLFormattedError): GraphQLForm
   const raw = formatted.extensions?.code;
   const code = typeof raw === 'string' ? (APOLLO_TO_PUBLIC[raw] ?? raw) : undefined;
   if (code !== undefined && code !== ErrorCode.INTERNAL && PUBLIC_CODES.has(code)) {
-    const { stacktrace: _dropped, exception: _also, ...extensions } = formatted.extensions ?? {};
+    // serviceName (added by @apollo/gateway to subgraph errors) names internal topology.
+    const { stacktrace: _dropped, exception: _also, serviceName: _internal, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions: { ...extensions, code } };
   }
   return {

@@ -14,7 +14,7 @@ import { createMetrics } from '../metrics/metrics-registry.js';
 import { schemaDir } from '../paths.js';
 import { IDENTITY_HEADER, verifyForwardedIdentity } from '../auth/forwarded-identity.js';
 import type { RequestContext } from '../auth/request-context.js';
-import { closeHttpServer, createGraphqlHttpServer, listen } from '../http/graphql-http-server.js';
+import { closeHttpServer, createGraphqlHttpServer, listen, type GraphqlHttpServerOptions } from '../http/graphql-http-server.js';
 import { runUntilSignal } from './run-until-signal.js';
 import { staticSchema, type SubgraphSchemaSource, type VersionedSchema } from './subgraph-schema.js';
 import type { Config } from '../config/config.js';
@@ -30,6 +30,8 @@ export interface SubgraphDefinition {
     /** A schema that may change at run time; without it, `schema/<name>.graphql` with `resolvers`. */
     schema?: SubgraphSchemaSource;
     resolvers?: unknown;
+    /** Answers some operations without Apollo, exactly as Apollo would (see GraphqlHttpServerOptions). */
+    directExecution?: GraphqlHttpServerOptions<RequestContext>['directExecution'];
     readiness: () => Promise<string | null>;
     close: () => Promise<void>;
   }>;
@@ -82,6 +84,7 @@ async function serveSubgraph(definition: SubgraphDefinition, config: Config, log
   const server = createGraphqlHttpServer<RequestContext>({
     apollo: () => active.apollo,
     schemaVersion: () => active.version,
+    directExecution: resources.directExecution,
     log,
     metrics,
     maxBodyBytes: config.DISTRAG_MAX_BODY_BYTES,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { SubgraphSchemaSource, VersionedSchema } from '../../src/service/subgraph-schema.js';
+import type { SubgraphSchemaSource } from '../../src/service/subgraph-schema.js';
 import { readCatalogFingerprint } from './catalog/catalog-fingerprint.js';
 import { readCatalog, readRowEstimates, type ReadCatalogOptions } from './catalog/read-catalog.js';
 import { buildDataSchema, type DataSchema, type DataSchemaOptions } from './graphql/build-data-schema.js';
@@ -52,7 +52,7 @@ export class LiveDataSchema implements SubgraphSchemaSource {
     await this.busy;
   }
 
-  current(): VersionedSchema {
+  current(): DataSchema {
     if (!this.built) throw new Error('the data schema has not been built yet');
     return this.built;
   }

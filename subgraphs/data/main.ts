@@ -1,6 +1,7 @@
 import { required } from '../../src/config/config.js';
 import { createPgPool, pgReadiness } from '../../src/db/pg-pool.js';
 import { readSubgraphSdl, startSubgraph } from '../../src/service/start-subgraph.js';
+import { DirectQueryExecutor } from './direct/direct-query-executor.js';
 import { ApiPools } from './execution/api-pools.js';
 import { LiveDataSchema } from './live-data-schema.js';
 
@@ -31,8 +32,13 @@ await startSubgraph({
       log,
     );
     await live.start();
+    const direct = new DirectQueryExecutor(
+      { pools, maxCost: config.DISTRAG_MAX_COST, limits: { defaultLimit: config.DISTRAG_DEFAULT_LIMIT, maxLimit: config.DISTRAG_MAX_LIMIT }, current: () => live.current() },
+      log,
+    );
     return {
       schema: live,
+      directExecution: (request) => direct.execute(request),
       readiness: pgReadiness(admin),
       close: async () => {
         await live.stop();

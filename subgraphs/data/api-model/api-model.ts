@@ -23,6 +23,8 @@ export interface ApiColumn {
   ordered: boolean;
   /** Summable (sum/avg). */
   numeric: boolean;
+  /** A PostgreSQL enum column: its GraphQL type's values and labels (translated at the SQL boundary). */
+  enumValues: ApiEnum | null;
   catalog: CatalogColumn;
 }
 
@@ -83,6 +85,10 @@ export interface ApiEnum {
   typeName: string;
   comparisonType: string;
   values: Array<{ name: string; label: string }>;
+  /** GraphQL value name → PostgreSQL label. */
+  labelOf: Map<string, string>;
+  /** True when some label differs from its GraphQL name (the SQL then translates). */
+  renamed: boolean;
 }
 
 export interface ApiModel {

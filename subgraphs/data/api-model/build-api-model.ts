@@ -90,7 +90,13 @@ function buildEnums(catalog: Catalog, options: ApiModelOptions, usedTypes: Set<s
       continue;
     }
     for (const name of [typeName, `${typeName}Comparison`, `${typeName}ListComparison`]) usedTypes.add(name);
-    result.set(key, { typeName, comparisonType: `${typeName}Comparison`, values });
+    result.set(key, {
+      typeName,
+      comparisonType: `${typeName}Comparison`,
+      values,
+      labelOf: new Map(values.map((v) => [v.name, v.label])),
+      renamed: values.some((v) => v.name !== v.label),
+    });
   }
   return result;
 }
@@ -179,6 +185,7 @@ function toApiColumn(column: CatalogColumn, field: string, enums: Map<string, Ap
   let graphqlType: string;
   let comparisonType: string;
   const enumType = type.enumType ? enums.get(`${type.enumType.schema}.${type.enumType.name}`) : undefined;
+  const enumValues = type.kind === 'enum' && enumType ? enumType : null;
   if (type.kind === 'enum' && enumType) {
     graphqlType = enumType.typeName;
     comparisonType = type.isArray ? `${enumType.typeName}ListComparison` : enumType.comparisonType;
@@ -202,6 +209,7 @@ function toApiColumn(column: CatalogColumn, field: string, enums: Map<string, Ap
     comment: column.comment,
     ordered,
     numeric: !type.isArray && NUMERIC.has(type.kind),
+    enumValues,
     catalog: column,
   };
 }

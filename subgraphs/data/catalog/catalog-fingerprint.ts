@@ -34,7 +34,7 @@ WITH rel AS (
 
 const CITUS_PART = `
   UNION ALL
-  SELECT format('d %s %s %s', ct.table_name::oid, ct.citus_table_type, ct.distribution_column) FROM citus_tables ct`;
+  SELECT format('d %s %s %s %s', p.logicalrelid::oid, p.partmethod, p.partkey, p.repmodel) FROM pg_catalog.pg_dist_partition p`;
 
 const TAIL = `
 )

@@ -47,16 +47,17 @@ interface ConstraintRow {
 export async function readCatalog(client: pg.ClientBase, options: ReadCatalogOptions): Promise<Catalog> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
+    // format_type() and regclass output then qualify every name outside pg_catalog: the type names
+    // read here are pasted into casts and policies that run under other search paths.
+    await client.query('SET LOCAL search_path TO pg_catalog');
     const citus = await hasCitus(client);
     const fingerprint = await readCatalogFingerprint(client, options.schemas, citus);
     const { rows: tableRows } = await client.query<TableRow>(TABLES_SQL, [options.schemas]);
     const relids = tableRows.map((t) => t.relid);
-    const [{ rows: columnRows }, { rows: constraintRows }, citusTypes, registered] = await Promise.all([
-      client.query<ColumnRow>(COLUMNS_SQL, [relids]),
-      client.query<ConstraintRow>(CONSTRAINTS_SQL, [relids]),
-      citus ? readCitusTables(client) : Promise.resolve(new Map<string, { type: CitusTableType; column: string | null }>()),
-      readReferenceRegistry(client),
-    ]);
+    const { rows: columnRows } = await client.query<ColumnRow>(COLUMNS_SQL, [relids]);
+    const { rows: constraintRows } = await client.query<ConstraintRow>(CONSTRAINTS_SQL, [relids]);
+    const citusTypes = citus ? await readCitusTables(client) : new Map<string, { type: CitusTableType; column: string | null }>();
+    const registered = await readReferenceRegistry(client);
     const estimates = citus ? await readCitusEstimates(client, citusTypes) : new Map<string, number>();
     const tables = tableRows.map((t): CatalogTable => {
       const columns = columnRows.filter((c) => c.relid === t.relid).map(toColumn);
@@ -165,10 +166,12 @@ WHERE con.conrelid = ANY($1::oid[]) AND con.contype IN ('p', 'u', 'f')
 ORDER BY con.conrelid, con.contype, con.conname`;
 
 async function readCitusTables(client: pg.ClientBase): Promise<Map<string, { type: CitusTableType; column: string | null }>> {
+  // pg_dist_partition rather than the citus_tables view, whose schema varies between installs.
   const { rows } = await client.query<{ relid: string; type: string; column: string | null }>(
-    `SELECT table_name::oid::text AS relid, citus_table_type AS type,
-            NULLIF(distribution_column, '<none>') AS column
-     FROM citus_tables`,
+    `SELECT logicalrelid::oid::text AS relid,
+            CASE WHEN partkey IS NOT NULL THEN 'distributed' WHEN repmodel = 't' THEN 'reference' ELSE 'local' END AS type,
+            pg_catalog.column_to_column_name(logicalrelid, partkey) AS column
+     FROM pg_catalog.pg_dist_partition`,
   );
   return new Map(rows.map((r) => [r.relid, { type: r.type as CitusTableType, column: r.column }]));
 }

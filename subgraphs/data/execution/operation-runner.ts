@@ -6,7 +6,7 @@ import type { ApiModel } from '../api-model/api-model.js';
 import { estimateRootCost } from '../plan/estimate-cost.js';
 import type { MutationPlan, RootPlan } from '../plan/plan-types.js';
 import { compileMutation } from '../sql/compile-mutation.js';
-import { compileRoots } from '../sql/compile-select.js';
+import { compileDocument, compileRoots } from '../sql/compile-select.js';
 import { sql } from '../sql/sql-parts.js';
 import type { ApiPools } from './api-pools.js';
 import { runScoped, tenantSetStatement } from './run-scoped.js';
@@ -36,6 +36,24 @@ export class OperationRunner {
     // admin token does not narrow the data API.
     this.tenant = identity.role === 'admin' ? null : identity.tenant;
     this.loader = new DataLoader((plans) => this.runQueries(plans), { cache: false, maxBatchSize: 100 });
+  }
+
+  /** Whether these query fields stay within the cost limit (counted towards this request). */
+  withinCost(plans: RootPlan[]): boolean {
+    for (const plan of plans) this.cost += estimateRootCost(plan);
+    return this.cost <= this.deps.maxCost;
+  }
+
+  /**
+   * A whole `data` object as JSON text, in one statement: each entry a root field (or the
+   * `__typename` of Query, given as a string).
+   */
+  async loadDocument(entries: Array<{ key: string; plan: RootPlan | string }>): Promise<string> {
+    const started = process.hrtime.bigint();
+    const statement = sql.compile(compileDocument(entries, { tenant: this.tenant }));
+    const result = await runScoped(this.pool(), { tenant: this.tenant, readOnly: true }, this.tenantSet(), statement);
+    this.deps.onStatement?.('query', Number(process.hrtime.bigint() - started) / 1e9);
+    return (result.rows[0] as { data: string }).data;
   }
 
   /** A query field's JSON value. */

@@ -49,16 +49,21 @@ export async function runScoped(pool: pg.Pool, scope: StatementScope, setStateme
   } catch (error) {
     throw mapPgError(error);
   }
-  let broken: Error | undefined;
   try {
     await client.query(`BEGIN${scope.readOnly ? ' READ ONLY' : ''}${setStatement ? `; ${setStatement}` : ''}`);
     const result = await client.query(statement);
-    await client.query('COMMIT');
+    if (scope.readOnly) {
+      // Nothing to make durable: answer now, and hand the client back once COMMIT is through.
+      client.query('COMMIT').then(() => client.release(), (error: Error) => client.release(error));
+    } else {
+      await client.query('COMMIT');
+      client.release();
+    }
     return result;
   } catch (error) {
+    let broken: Error | undefined;
     await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-    throw mapPgError(error);
-  } finally {
     client.release(broken);
+    throw mapPgError(error);
   }
 }

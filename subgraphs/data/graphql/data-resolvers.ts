@@ -66,10 +66,8 @@ export function buildDataResolvers(model: ApiModel, deps: ResolverDeps): Record<
     };
   }
 
-  const enums = Object.fromEntries(model.enums.map((e) => [e.typeName, Object.fromEntries(e.values.map((v) => [v.name, v.label]))]));
   const resolvers: Resolvers & Record<string, unknown> = {
     ...DATA_SCALARS,
-    ...enums,
     ...entityTypes,
     Query: {
       ...query,

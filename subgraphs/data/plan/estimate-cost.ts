@@ -29,6 +29,7 @@ function nestedCostPerRow(select: SelectPlan): number {
 
 function fieldCost(parent: ApiTable, field: FieldPlan): number {
   switch (field.kind) {
+    case 'typename':
     case 'column':
       return 0;
     case 'aggregate':

@@ -65,7 +65,8 @@ function planOutput(context: PlanContext, table: ApiTable, nodes: readonly Field
   const output: MutationOutputPlan = [];
   for (const [key, fieldNodes] of collectFields(context, table.names.mutationResponse, subSelections(nodes))) {
     const name = fieldNodes[0]!.name.value;
-    if (name === 'affectedRows') output.push({ kind: 'affectedRows', key });
+    if (name === '__typename') output.push({ kind: 'typename', key, typeName: table.names.mutationResponse });
+    else if (name === 'affectedRows') output.push({ kind: 'affectedRows', key });
     else if (name === 'returning') output.push({ kind: 'returning', key, fields: planFields(context, table, subSelections(fieldNodes)) });
   }
   return output;

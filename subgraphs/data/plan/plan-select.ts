@@ -41,17 +41,22 @@ export function planAggregate(context: PlanContext, table: ApiTable, nodes: read
   const fields: AggregateFieldPlan[] = [];
   for (const [key, fieldNodes] of collectFields(context, table.names.aggregateType, subSelections(nodes))) {
     const name = fieldNodes[0]!.name.value;
-    if (name === '__typename') continue;
+    if (name === '__typename') {
+      fields.push({ kind: 'typename', key, typeName: table.names.aggregateType });
+      continue;
+    }
     if (name === 'count') {
       fields.push({ kind: 'count', key });
       continue;
     }
     const kind = name as 'sum' | 'avg' | 'min' | 'max';
     const typeName = { sum: table.names.sumFields, avg: table.names.avgFields, min: table.names.minFields, max: table.names.maxFields }[kind];
-    const columns: Array<{ key: string; column: NonNullable<ReturnType<ApiTable['columnsByField']['get']>> }> = [];
+    const columns: Extract<AggregateFieldPlan, { columns: unknown }>['columns'] = [];
     for (const [columnKey, columnNodes] of collectFields(context, typeName, subSelections(fieldNodes))) {
-      const column = table.columnsByField.get(columnNodes[0]!.name.value);
-      if (column) columns.push({ key: columnKey, column });
+      const columnName = columnNodes[0]!.name.value;
+      const column = table.columnsByField.get(columnName);
+      if (columnName === '__typename') columns.push({ kind: 'typename', key: columnKey, typeName });
+      else if (column) columns.push({ key: columnKey, column });
     }
     fields.push({ kind, key, columns });
   }
@@ -66,7 +71,10 @@ export function planFields(context: PlanContext, table: ApiTable, selectionSets:
   for (const [key, nodes] of collectFields(context, table.names.type, selectionSets)) {
     const node = nodes[0]!;
     const name = node.name.value;
-    if (name === '__typename') continue;
+    if (name === '__typename') {
+      plans.push({ kind: 'typename', key, typeName: table.names.type });
+      continue;
+    }
     const column = table.columnsByField.get(name);
     if (column) {
       plans.push({ kind: 'column', key, column });

@@ -24,7 +24,15 @@ export interface OrderPlan {
   nulls: 'FIRST' | 'LAST' | null;
 }
 
+/** `__typename`, answered by the SQL too, so that its JSON is the complete GraphQL result. */
+export interface TypenamePlan {
+  kind: 'typename';
+  key: string;
+  typeName: string;
+}
+
 export type FieldPlan =
+  | TypenamePlan
   | { kind: 'column'; key: string; column: ApiColumn }
   | { kind: 'object'; key: string; relation: ApiRelation; select: SelectPlan }
   | { kind: 'array'; key: string; relation: ApiRelation; select: SelectPlan }
@@ -41,8 +49,9 @@ export interface SelectPlan {
 }
 
 export type AggregateFieldPlan =
+  | TypenamePlan
   | { kind: 'count'; key: string }
-  | { kind: 'sum' | 'avg' | 'min' | 'max'; key: string; columns: Array<{ key: string; column: ApiColumn }> };
+  | { kind: 'sum' | 'avg' | 'min' | 'max'; key: string; columns: Array<{ key: string; column: ApiColumn } | TypenamePlan> };
 
 export interface AggregatePlan {
   table: ApiTable;
@@ -57,7 +66,7 @@ export type RootPlan =
   | { kind: 'aggregate'; aggregate: AggregatePlan };
 
 /** What a mutation returns: `affectedRows` and `returning { … }` under their response keys. */
-export type MutationOutputPlan = Array<{ kind: 'affectedRows'; key: string } | { kind: 'returning'; key: string; fields: FieldPlan[] }>;
+export type MutationOutputPlan = Array<TypenamePlan | { kind: 'affectedRows'; key: string } | { kind: 'returning'; key: string; fields: FieldPlan[] }>;
 
 export type MutationPlan =
   | {

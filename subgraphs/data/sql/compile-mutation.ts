@@ -53,6 +53,7 @@ function onConflict(plan: Extract<MutationPlan, { kind: 'insert' }>, target: sym
 function output(plan: MutationPlan, changed: symbol, scope: SqlScope): SQL {
   const outputPlan: MutationOutputPlan = plan.output;
   return jsonObject(outputPlan.map((item): [string, SQL] => {
+    if (item.kind === 'typename') return [item.key, sql.fragment`${sql.literal(item.typeName)}::text`];
     if (item.kind === 'affectedRows') return [item.key, sql.fragment`(SELECT count(*)::int FROM ${sql.identifier(changed)})`];
     const row = Symbol('row');
     const order = plan.table.primaryKey ? sql.fragment` ORDER BY ${sql.join(plan.table.primaryKey.map((c) => columnRef(row, c)), ', ')}` : sql.blank;

@@ -1,7 +1,7 @@
 import type { ApiRelation } from '../api-model/api-model.js';
 import type { AggregatePlan, FieldPlan, RootPlan, SelectPlan } from '../plan/plan-types.js';
 import { compileWhere, orderDirection, orderExpression } from './compile-where.js';
-import { columnRef, joinConditions, jsonObject, outputExpression, sql, tableRef, tenantConditions, whereClause, type SQL, type SqlScope } from './sql-parts.js';
+import { columnRef, joinConditions, jsonObject, outputExpression, outputOf, sql, tableRef, tenantConditions, whereClause, type SQL, type SqlScope } from './sql-parts.js';
 
 /** How a nested subquery is tied to its parent row. */
 interface ParentLink {
@@ -29,10 +29,18 @@ export function compileRoots(plans: RootPlan[], scope: SqlScope): SQL {
   return sql.query`SELECT ${sql.join(plans.map((plan, i) => sql.fragment`${compileRoot(plan, scope)} AS ${sql.identifier(String(i))}`), ', ')}`;
 }
 
+/** A whole `data` object as one JSON text: `SELECT json_build_object('key', (q), …)::text`. */
+export function compileDocument(entries: Array<{ key: string; plan: RootPlan | string }>, scope: SqlScope): SQL {
+  const pairs = entries.map(({ key, plan }): [string, SQL] => [key, typeof plan === 'string' ? sql.fragment`${sql.literal(plan)}::text` : compileRoot(plan, scope)]);
+  return sql.query`SELECT ${jsonObject(pairs)}::text AS data`;
+}
+
 /** The JSON object of one row: its selected columns and nested relations. */
 export function rowObject(fields: FieldPlan[], alias: symbol, scope: SqlScope): SQL {
   return jsonObject(fields.map((field): [string, SQL] => {
     switch (field.kind) {
+      case 'typename':
+        return [field.key, sql.fragment`${sql.literal(field.typeName)}::text`];
       case 'column':
         return [field.key, outputExpression(alias, field.column)];
       case 'object':
@@ -79,14 +87,17 @@ function compileObject(select: SelectPlan, scope: SqlScope, link: ParentLink | n
 function compileAggregate(aggregate: AggregatePlan, scope: SqlScope, link: ParentLink | null): SQL {
   const alias = Symbol(aggregate.table.names.type);
   const pairs = aggregate.fields.map((field): [string, SQL] => {
+    if (field.kind === 'typename') return [field.key, sql.fragment`${sql.literal(field.typeName)}::text`];
     if (field.kind === 'count') return [field.key, sql.fragment`count(*)::int`];
-    return [field.key, jsonObject(field.columns.map(({ key, column }) => {
+    return [field.key, jsonObject(field.columns.map((entry): [string, SQL] => {
+      if ('typeName' in entry) return [entry.key, sql.fragment`${sql.literal(entry.typeName)}::text`];
+      const { key, column } = entry;
       const ref = columnRef(alias, column);
       const fn = sql.raw(field.kind);
       // sum(int) is bigint and sum/avg of exact types numeric: text, so no precision is lost.
       const exact = column.type.kind !== 'float';
       if (field.kind === 'sum' || field.kind === 'avg') return [key, exact ? sql.fragment`${fn}(${ref})::text` : sql.fragment`${fn}(${ref})`];
-      return [key, column.type.castToText ? sql.fragment`${fn}(${ref})::text` : sql.fragment`${fn}(${ref})`];
+      return [key, outputOf(sql.fragment`${fn}(${ref})`, column)];
     }))];
   });
   return sql.fragment`(SELECT ${jsonObject(pairs)} FROM ${tableRef(aggregate.table)} AS ${sql.identifier(alias)}${whereClause(conditionsFor(aggregate, alias, scope, link))})`;

@@ -25,18 +25,41 @@ export function sqlType(column: ApiColumn, arrayOf = false): SQL {
   return sql.raw(arrayOf ? `${column.type.sqlType}[]` : column.type.sqlType);
 }
 
-/** A value bound as a parameter and cast to the column's type (JSON documents serialised). */
+/**
+ * A value bound as a parameter and cast to the column's type: JSON documents serialised, GraphQL
+ * enum value names turned back into their PostgreSQL labels.
+ */
 export function valueFor(column: ApiColumn, value: unknown, arrayOf = false): SQL {
   const isJson = (column.type.kind === 'json' || column.type.kind === 'jsonb') && !column.type.isArray && !arrayOf;
-  const bound = isJson ? JSON.stringify(value) : value;
+  let bound = isJson ? JSON.stringify(value) : value;
+  const enumValues = column.enumValues;
+  if (enumValues) {
+    const label = (name: unknown) => (typeof name === 'string' ? (enumValues.labelOf.get(name) ?? name) : name);
+    bound = Array.isArray(value) ? value.map(label) : label(value);
+  }
   return sql.fragment`${sql.value(bound)}::${sqlType(column, arrayOf)}`;
 }
 
-/** A column as GraphQL wants it in JSON: int8, numeric and unknown types as text. */
+/**
+ * A column as GraphQL wants it in JSON: int8, numeric and unknown types as text, enum labels as
+ * their GraphQL value names. What the SQL returns needs no further serialisation.
+ */
 export function outputExpression(alias: symbol, column: ApiColumn): SQL {
-  const ref = columnRef(alias, column);
-  if (!column.type.castToText) return ref;
-  return column.type.isArray ? sql.fragment`${ref}::text[]` : sql.fragment`${ref}::text`;
+  return outputOf(columnRef(alias, column), column);
+}
+
+/** `outputExpression` for any expression of the column's type (e.g. `max(col)`). */
+export function outputOf(expression: SQL, column: ApiColumn): SQL {
+  const enumValues = column.enumValues;
+  if (enumValues?.renamed) {
+    const rename = (value: SQL) =>
+      sql.fragment`CASE ${value}::text ${sql.join(enumValues.values.map((v) => sql.fragment`WHEN ${sql.literal(v.label)} THEN ${sql.literal(v.name)}`), ' ')} END`;
+    if (!column.type.isArray) return rename(expression);
+    const element = Symbol('element');
+    return sql.fragment`CASE WHEN ${expression} IS NULL THEN NULL ELSE coalesce((SELECT array_agg(${rename(sql.identifier(element, 'e'))} ORDER BY ${sql.identifier(element, 'n')}) FROM unnest(${expression}) WITH ORDINALITY AS ${sql.identifier(element)}(e, n)), '{}') END`;
+  }
+  if (!column.type.castToText) return expression;
+  return column.type.isArray ? sql.fragment`${expression}::text[]` : sql.fragment`${expression}::text`;
 }
 
 export function jsonObject(pairs: Array<[string, SQL]>): SQL {

@@ -1,0 +1,166 @@
+import {
+  getOperationAST,
+  getArgumentValues,
+  getVariableValues,
+  GraphQLObjectType,
+  Kind,
+  locatedError,
+  parse,
+  validate,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+import type { Logger } from 'pino';
+import type { RequestContext } from '../../../src/auth/request-context.js';
+import { formatPublicError } from '../../../src/errors/format-public-error.js';
+import type { DirectRequest, DirectResponse } from '../../../src/http/graphql-http-server.js';
+import type { ApiModel, ApiTable } from '../api-model/api-model.js';
+import { OperationRunner, type RunnerDeps } from '../execution/operation-runner.js';
+import { collectFields, subSelections } from '../plan/collect-fields.js';
+import { planAggregate, planByKey, planList, type PlanContext } from '../plan/plan-select.js';
+import type { RootPlan } from '../plan/plan-types.js';
+
+/** Parsed and validated documents kept per schema version. */
+const CACHE_LIMIT = 500;
+
+interface Prepared {
+  document: DocumentNode;
+  fragments: Record<string, FragmentDefinitionNode>;
+}
+
+interface RootField {
+  key: string;
+  nodes: FieldNode[];
+  table: ApiTable | null;
+  kind: 'list' | 'byPk' | 'aggregate' | 'typename';
+}
+
+export interface DirectQueryDeps extends Omit<RunnerDeps, 'model'> {
+  limits: PlanContext['limits'];
+  current: () => { schema: GraphQLSchema; model: ApiModel };
+}
+
+/**
+ * Answers query operations made only of generated data fields without graphql-js execution:
+ * the statement's JSON already is the `data` object — every value serialised, enum labels named,
+ * `__typename` filled in — so it is sent as text, never parsed into objects and stringified
+ * again. Same planner, same SQL, same single statement as the resolvers; anything else
+ * (mutations, `_entities`, `dataCatalog`, a document that does not validate, a planning error)
+ * returns null and Apollo runs it. Equivalence with the resolver path is under test.
+ */
+export class DirectQueryExecutor {
+  private cachedFor: GraphQLSchema | null = null;
+  private readonly cache = new Map<string, Prepared | null>();
+
+  constructor(private readonly deps: DirectQueryDeps, private readonly log: Logger) {}
+
+  async execute(request: DirectRequest<RequestContext>): Promise<DirectResponse | null> {
+    const body = request.body as { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown } | undefined;
+    if (!body || typeof body.query !== 'string' || body.extensions !== undefined) return null;
+    const { schema, model } = this.deps.current();
+    const prepared = this.prepare(schema, body.query);
+    if (!prepared) return null;
+    const operation = getOperationAST(prepared.document, typeof body.operationName === 'string' ? body.operationName : undefined);
+    if (!operation || operation.operation !== 'query') return null;
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], (body.variables as Record<string, unknown> | null | undefined) ?? {});
+    if (coerced.errors) return null;
+    const context: PlanContext = { schema, fragments: prepared.fragments, variables: coerced.coerced, limits: this.deps.limits };
+    const roots = rootFields(context, operation, model);
+    if (!roots) return null;
+
+    let plans: Array<{ key: string; plan: RootPlan | string }>;
+    try {
+      plans = roots.map((root) => ({ key: root.key, plan: planRoot(context, schema, root) }));
+    } catch {
+      return null; // Apollo reports planning errors with the exact GraphQL semantics
+    }
+    const runner = new OperationRunner({ ...this.deps, model }, request.context.identity);
+    if (!runner.withinCost(plans.map((p) => p.plan).filter((p): p is RootPlan => typeof p !== 'string'))) return null;
+    try {
+      const data = await runner.loadDocument(plans);
+      return { status: 200, body: `{"data":${data}}` };
+    } catch (error) {
+      return { status: 200, body: JSON.stringify(errorResponse(error, roots, this.log)) };
+    }
+  }
+
+  private prepare(schema: GraphQLSchema, query: string): Prepared | null {
+    if (this.cachedFor !== schema) {
+      this.cache.clear();
+      this.cachedFor = schema;
+    }
+    if (this.cache.has(query)) return this.cache.get(query)!;
+    let prepared: Prepared | null = null;
+    try {
+      const document = parse(query);
+      if (validate(schema, document).length === 0) {
+        const fragments = Object.fromEntries(
+          document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+        );
+        prepared = { document, fragments };
+      }
+    } catch {
+      prepared = null;
+    }
+    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(query, prepared);
+    return prepared;
+  }
+}
+
+/** The operation's root fields, or null when one of them is not a generated data field. */
+function rootFields(context: PlanContext, operation: OperationDefinitionNode, model: ApiModel): RootField[] | null {
+  const byField = new Map<string, { table: ApiTable; kind: RootField['kind'] }>();
+  for (const table of model.tables) {
+    byField.set(table.names.list, { table, kind: 'list' });
+    byField.set(table.names.aggregate, { table, kind: 'aggregate' });
+    if (table.names.byPk) byField.set(table.names.byPk, { table, kind: 'byPk' });
+  }
+  const roots: RootField[] = [];
+  for (const [key, nodes] of collectFields(context, 'Query', [operation.selectionSet])) {
+    const name = nodes[0]!.name.value;
+    if (name === '__typename') {
+      roots.push({ key, nodes, table: null, kind: 'typename' });
+      continue;
+    }
+    const found = byField.get(name);
+    if (!found) return null;
+    roots.push({ key, nodes, ...found });
+  }
+  return roots;
+}
+
+function planRoot(context: PlanContext, schema: GraphQLSchema, root: RootField): RootPlan | string {
+  if (root.kind === 'typename' || !root.table) return 'Query';
+  const definition = (schema.getType('Query') as GraphQLObjectType).getFields()[root.nodes[0]!.name.value]!;
+  const args = getArgumentValues(definition, root.nodes[0]!, context.variables);
+  const table = root.table;
+  switch (root.kind) {
+    case 'list':
+      return { kind: 'list', select: planList(context, table, root.nodes, args, table.names.list) };
+    case 'aggregate':
+      return { kind: 'aggregate', aggregate: planAggregate(context, table, root.nodes, args, table.names.aggregate) };
+    case 'byPk':
+      return { kind: 'object', select: planByKey(context, table, subSelections(root.nodes), args) };
+  }
+}
+
+/**
+ * A statement that failed fails every root field, as it does on the resolver path: one located
+ * error per field; `data` is null since list and aggregate fields are non-null.
+ */
+function errorResponse(error: unknown, roots: RootField[], log: Logger): { errors: unknown[]; data: unknown } {
+  const errors = roots
+    .filter((r) => r.kind !== 'typename')
+    .map((root) => {
+      const located = locatedError(error instanceof Error ? error : new Error(String(error)), root.nodes, [root.key]);
+      const formatted = formatPublicError(located.toJSON());
+      if (formatted.extensions?.code === 'INTERNAL') log.error({ err: error }, 'internal error answered as INTERNAL');
+      return formatted;
+    });
+  const nullable = roots.every((r) => r.kind === 'byPk' || r.kind === 'typename');
+  return { errors, data: nullable ? Object.fromEntries(roots.map((r) => [r.key, r.kind === 'typename' ? 'Query' : null])) : null };
+}
