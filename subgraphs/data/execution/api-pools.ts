@@ -33,6 +33,9 @@ export class ApiPools {
         options: '-c TimeZone=UTC',
         idleTimeoutMillis: 30_000,
         connectionTimeoutMillis: 5_000,
+        // Each connection keeps the statements it prepared (one per operation shape): a fresh
+        // connection now and then bounds that memory on both sides.
+        maxUses: 2_000,
       });
       pool.on('error', (error) => this.log.warn({ err: error, role }, 'idle PostgreSQL client failed; it was discarded'));
       this.pools.set(role, pool);

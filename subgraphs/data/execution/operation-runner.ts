@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import DataLoader from 'dataloader';
 import type pg from 'pg';
 import type { Identity } from '../../../src/auth/identity.js';
@@ -50,7 +51,7 @@ export class OperationRunner {
    */
   async loadDocument(entries: Array<{ key: string; plan: RootPlan | string }>): Promise<string> {
     const started = process.hrtime.bigint();
-    const statement = sql.compile(compileDocument(entries, { tenant: this.tenant }));
+    const statement = prepared(sql.compile(compileDocument(entries, { tenant: this.tenant })));
     const result = await runScoped(this.pool(), { tenant: this.tenant, readOnly: true }, this.tenantSet(), statement);
     this.deps.onStatement?.('query', Number(process.hrtime.bigint() - started) / 1e9);
     return (result.rows[0] as { data: string }).data;
@@ -68,7 +69,7 @@ export class OperationRunner {
   /** A mutation field's JSON value (`affectedRows`, `returning`). */
   async mutate(plan: MutationPlan): Promise<unknown> {
     const started = process.hrtime.bigint();
-    const statement = sql.compile(compileMutation(plan, { tenant: this.tenant }));
+    const statement = prepared(sql.compile(compileMutation(plan, { tenant: this.tenant })));
     const result = await runScoped(this.pool(), { tenant: this.tenant, readOnly: false }, this.tenantSet(), statement);
     this.deps.onStatement?.('mutation', Number(process.hrtime.bigint() - started) / 1e9);
     return (result.rows[0] as { result: unknown }).result;
@@ -76,7 +77,7 @@ export class OperationRunner {
 
   private async runQueries(plans: readonly RootPlan[]): Promise<unknown[]> {
     const started = process.hrtime.bigint();
-    const statement = sql.compile(compileRoots([...plans], { tenant: this.tenant }));
+    const statement = prepared(sql.compile(compileRoots([...plans], { tenant: this.tenant })));
     const result = await runScoped(this.pool(), { tenant: this.tenant, readOnly: true }, this.tenantSet(), statement);
     this.deps.onStatement?.('query', Number(process.hrtime.bigint() - started) / 1e9);
     const row = result.rows[0] as Record<string, unknown>;
@@ -94,4 +95,13 @@ export class OperationRunner {
     const tenantColumns = this.deps.model.tables.map((t) => t.tenantColumn).filter((c) => c !== null);
     return (this.setStatement = tenantSetStatement(this.tenant, tenantColumns));
   }
+}
+
+/**
+ * Names a statement after its text, so that each pooled connection parses and plans one shape
+ * once (values are parameters: one GraphQL operation shape is one text). Connections are
+ * recycled after a bounded number of uses (ApiPools), which bounds the statements they keep.
+ */
+function prepared(statement: pg.QueryConfig): pg.QueryConfig {
+  return { ...statement, name: `distrag_${createHash('sha1').update(statement.text).digest('base64url')}` };
 }

@@ -1,5 +1,5 @@
 import type { MutationOutputPlan, MutationPlan } from '../plan/plan-types.js';
-import { rowObject } from './compile-select.js';
+import { jsonRows } from './compile-select.js';
 import { compileWhere } from './compile-where.js';
 import { columnRef, jsonObject, sql, tableRef, tenantConditions, valueFor, whereClause, type SQL, type SqlScope } from './sql-parts.js';
 
@@ -57,6 +57,6 @@ function output(plan: MutationPlan, changed: symbol, scope: SqlScope): SQL {
     if (item.kind === 'affectedRows') return [item.key, sql.fragment`(SELECT count(*)::int FROM ${sql.identifier(changed)})`];
     const row = Symbol('row');
     const order = plan.table.primaryKey ? sql.fragment` ORDER BY ${sql.join(plan.table.primaryKey.map((c) => columnRef(row, c)), ', ')}` : sql.blank;
-    return [item.key, sql.fragment`(SELECT coalesce(json_agg(${rowObject(item.fields, row, scope)}${order}), '[]'::json) FROM ${sql.identifier(changed)} AS ${sql.identifier(row)})`];
+    return [item.key, jsonRows(item.fields, row, scope, sql.fragment` FROM ${sql.identifier(changed)} AS ${sql.identifier(row)}${order}`)];
   }));
 }

@@ -35,22 +35,49 @@ export function compileDocument(entries: Array<{ key: string; plan: RootPlan | s
   return sql.query`SELECT ${jsonObject(pairs)}::text AS data`;
 }
 
-/** The JSON object of one row: its selected columns and nested relations. */
+/** The JSON object of one row: its selected columns and nested relations (json_build_object). */
 export function rowObject(fields: FieldPlan[], alias: symbol, scope: SqlScope): SQL {
-  return jsonObject(fields.map((field): [string, SQL] => {
-    switch (field.kind) {
-      case 'typename':
-        return [field.key, sql.fragment`${sql.literal(field.typeName)}::text`];
-      case 'column':
-        return [field.key, outputExpression(alias, field.column)];
-      case 'object':
-        return [field.key, compileObject(field.select, scope, { alias, relation: field.relation })];
-      case 'array':
-        return [field.key, compileList(field.select, scope, { alias, relation: field.relation })];
-      case 'aggregate':
-        return [field.key, compileAggregate(field.aggregate, scope, { alias, relation: field.relation })];
-    }
-  }));
+  return jsonObject(fields.map((field) => [field.key, fieldExpression(field, alias, scope)]));
+}
+
+/**
+ * The selected fields of one row as `expression AS "key"` columns: the record PostgreSQL turns
+ * into the row's JSON (json_agg / row_to_json), which costs about a third less than
+ * json_build_object. A response key longer than an SQL identifier (63 bytes) cannot be a column
+ * name: such rows are built with json_build_object instead.
+ */
+function rowColumns(fields: FieldPlan[], alias: symbol, scope: SqlScope): SQL | null {
+  if (fields.some((f) => Buffer.byteLength(f.key) > MAX_IDENTIFIER_BYTES)) return null;
+  return sql.join(fields.map((field) => sql.fragment`${fieldExpression(field, alias, scope)} AS ${sql.identifier(field.key)}`), ', ');
+}
+
+const MAX_IDENTIFIER_BYTES = 63;
+
+function fieldExpression(field: FieldPlan, alias: symbol, scope: SqlScope): SQL {
+  switch (field.kind) {
+    case 'typename':
+      return sql.fragment`${sql.literal(field.typeName)}::text`;
+    case 'column':
+      return outputExpression(alias, field.column);
+    case 'object':
+      return compileObject(field.select, scope, { alias, relation: field.relation });
+    case 'array':
+      return compileList(field.select, scope, { alias, relation: field.relation });
+    case 'aggregate':
+      return compileAggregate(field.aggregate, scope, { alias, relation: field.relation });
+  }
+}
+
+/**
+ * The rows of `from` (a FROM clause naming its row `alias`, with conditions, order and paging)
+ * as a JSON array. json_agg reads the rows in the order the subquery sorted them — PostgreSQL
+ * feeds an aggregate over a plain sorted subquery in that order (PostGraphile relies on the same).
+ */
+export function jsonRows(fields: FieldPlan[], alias: symbol, scope: SqlScope, from: SQL): SQL {
+  const rows = Symbol('rows');
+  const columns = rowColumns(fields, alias, scope);
+  if (columns) return sql.fragment`(SELECT coalesce(json_agg(${sql.identifier(rows)}), '[]'::json) FROM (SELECT ${columns}${from}) AS ${sql.identifier(rows)})`;
+  return sql.fragment`(SELECT coalesce(json_agg(${sql.identifier(rows, 'j')}), '[]'::json) FROM (SELECT ${rowObject(fields, alias, scope)} AS j${from}) AS ${sql.identifier(rows)})`;
 }
 
 function conditionsFor(select: { table: SelectPlan['table']; where: SelectPlan['where'] }, alias: symbol, scope: SqlScope, link: ParentLink | null): SQL[] {
@@ -61,27 +88,25 @@ function conditionsFor(select: { table: SelectPlan['table']; where: SelectPlan['
   ];
 }
 
-/**
- * A list: the rows ordered and paged in an inner query, aggregated with `json_agg` in the same
- * order (the sort keys are carried out of the inner query, since aggregation order is otherwise
- * not guaranteed).
- */
+/** A list: the rows filtered, ordered and paged, as a JSON array. */
 function compileList(select: SelectPlan, scope: SqlScope, link: ParentLink | null): SQL {
   const alias = Symbol(select.table.names.type);
-  const rows = Symbol('rows');
-  const keys = select.orderBy.map((order, i) => ({ order, name: `o${i}`, expression: orderExpression(order, select.table, alias, scope) }));
-  const sortColumns = keys.map((k) => sql.fragment`, ${k.expression} AS ${sql.identifier(k.name)}`);
-  const innerOrder = keys.length === 0 ? sql.blank : sql.fragment` ORDER BY ${sql.join(keys.map((k) => sql.fragment`${k.expression}${orderDirection(k.order)}`), ', ')}`;
-  const outerOrder = keys.length === 0 ? sql.blank : sql.fragment` ORDER BY ${sql.join(keys.map((k) => sql.fragment`${sql.identifier(rows, k.name)}${orderDirection(k.order)}`), ', ')}`;
+  const order = select.orderBy.length === 0
+    ? sql.blank
+    : sql.fragment` ORDER BY ${sql.join(select.orderBy.map((o) => sql.fragment`${orderExpression(o, select.table, alias, scope)}${orderDirection(o)}`), ', ')}`;
   const page = sql.fragment`${select.limit === null ? sql.blank : sql.fragment` LIMIT ${sql.value(select.limit)}`}${select.offset > 0 ? sql.fragment` OFFSET ${sql.value(select.offset)}` : sql.blank}`;
-  const inner = sql.fragment`SELECT ${rowObject(select.fields, alias, scope)} AS j${sql.join(sortColumns, '')} FROM ${tableRef(select.table)} AS ${sql.identifier(alias)}${whereClause(conditionsFor(select, alias, scope, link))}${innerOrder}${page}`;
-  return sql.fragment`(SELECT coalesce(json_agg(${sql.identifier(rows, 'j')}${outerOrder}), '[]'::json) FROM (${inner}) AS ${sql.identifier(rows)})`;
+  const from = sql.fragment` FROM ${tableRef(select.table)} AS ${sql.identifier(alias)}${whereClause(conditionsFor(select, alias, scope, link))}${order}${page}`;
+  return jsonRows(select.fields, alias, scope, from);
 }
 
 /** At most one row: a byPk lookup, an entity, or an object relation. */
 function compileObject(select: SelectPlan, scope: SqlScope, link: ParentLink | null): SQL {
   const alias = Symbol(select.table.names.type);
-  return sql.fragment`(SELECT ${rowObject(select.fields, alias, scope)} FROM ${tableRef(select.table)} AS ${sql.identifier(alias)}${whereClause(conditionsFor(select, alias, scope, link))} LIMIT 1)`;
+  const from = sql.fragment` FROM ${tableRef(select.table)} AS ${sql.identifier(alias)}${whereClause(conditionsFor(select, alias, scope, link))} LIMIT 1`;
+  const columns = rowColumns(select.fields, alias, scope);
+  if (!columns) return sql.fragment`(SELECT ${rowObject(select.fields, alias, scope)}${from})`;
+  const row = Symbol('row');
+  return sql.fragment`(SELECT row_to_json(${sql.identifier(row)}) FROM (SELECT ${columns}${from}) AS ${sql.identifier(row)})`;
 }
 
 function compileAggregate(aggregate: AggregatePlan, scope: SqlScope, link: ParentLink | null): SQL {
