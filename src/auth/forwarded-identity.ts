@@ -49,3 +49,30 @@ export function verifyForwardedIdentity(secret: string, header: string | undefin
 function mac(secret: string, body: string): string {
   return createHmac('sha256', secret).update(body).digest('base64url');
 }
+
+/**
+ * `verifyForwardedIdentity` with a bounded memory of headers already verified: the gateway reuses
+ * a signature for minutes, so most requests skip the HMAC. Expiry is still checked on every call.
+ */
+export class ForwardedIdentityVerifier {
+  private readonly verified = new Map<string, { identity: Identity; expiresAt: number }>();
+
+  constructor(private readonly secret: string, private readonly capacity = 1000) {}
+
+  verify(header: string | undefined, now = Date.now()): Identity | null {
+    if (!header) return null;
+    const known = this.verified.get(header);
+    if (known) {
+      if (known.expiresAt >= now) return known.identity;
+      this.verified.delete(header);
+      return null;
+    }
+    const identity = verifyForwardedIdentity(this.secret, header, now);
+    if (!identity) return null;
+    const body = header.slice(0, header.indexOf('.'));
+    const { exp } = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { exp: number };
+    if (this.verified.size >= this.capacity) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(header, { identity, expiresAt: exp * 1000 });
+    return identity;
+  }
+}

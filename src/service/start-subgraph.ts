@@ -12,7 +12,7 @@ import { publicErrorFormatter } from '../errors/format-public-error.js';
 import { createLogger } from '../log/logger.js';
 import { createMetrics } from '../metrics/metrics-registry.js';
 import { schemaDir } from '../paths.js';
-import { IDENTITY_HEADER, verifyForwardedIdentity } from '../auth/forwarded-identity.js';
+import { ForwardedIdentityVerifier, IDENTITY_HEADER } from '../auth/forwarded-identity.js';
 import type { RequestContext } from '../auth/request-context.js';
 import { closeHttpServer, createGraphqlHttpServer, listen, type GraphqlHttpServerOptions } from '../http/graphql-http-server.js';
 import { runUntilSignal } from './run-until-signal.js';
@@ -81,6 +81,7 @@ async function serveSubgraph(definition: SubgraphDefinition, config: Config, log
     });
   });
 
+  const verifier = new ForwardedIdentityVerifier(secret);
   const server = createGraphqlHttpServer<RequestContext>({
     apollo: () => active.apollo,
     schemaVersion: () => active.version,
@@ -91,7 +92,7 @@ async function serveSubgraph(definition: SubgraphDefinition, config: Config, log
     readiness: resources.readiness,
     authenticate: async (req) => {
       const header = req.headers[IDENTITY_HEADER];
-      const identity = verifyForwardedIdentity(secret, Array.isArray(header) ? header[0] : header);
+      const identity = verifier.verify(Array.isArray(header) ? header[0] : header);
       if (!identity) return { ok: false, status: 401, message: 'subgraphs accept requests from the DistRAG gateway only' };
       return { ok: true, context: { identity, log } };
     },

@@ -22,6 +22,8 @@ import { OperationRunner, type RunnerDeps } from '../execution/operation-runner.
 import { collectFields, subSelections } from '../plan/collect-fields.js';
 import { planAggregate, planByKey, planList, type PlanContext } from '../plan/plan-select.js';
 import type { RootPlan } from '../plan/plan-types.js';
+import { compileDocument } from '../sql/compile-select.js';
+import { sql } from '../sql/sql-parts.js';
 
 /** Parsed and validated documents kept per schema version. */
 const CACHE_LIMIT = 500;
@@ -63,27 +65,15 @@ export class DirectQueryExecutor {
     const { schema, model } = this.deps.current();
     const prepared = this.prepare(schema, body.query);
     if (!prepared) return null;
-    const operation = getOperationAST(prepared.document, typeof body.operationName === 'string' ? body.operationName : undefined);
-    if (!operation || operation.operation !== 'query') return null;
-    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], (body.variables as Record<string, unknown> | null | undefined) ?? {});
-    if (coerced.errors) return null;
-    const context: PlanContext = { schema, fragments: prepared.fragments, variables: coerced.coerced, limits: this.deps.limits };
-    const roots = rootFields(context, operation, model);
-    if (!roots) return null;
-
-    let plans: Array<{ key: string; plan: RootPlan | string }>;
-    try {
-      plans = roots.map((root) => ({ key: root.key, plan: planRoot(context, schema, root) }));
-    } catch {
-      return null; // Apollo reports planning errors with the exact GraphQL semantics
-    }
+    const planned = planDocument(prepared, { schema, model, limits: this.deps.limits }, body);
+    if (!planned) return null;
     const runner = new OperationRunner({ ...this.deps, model }, request.context.identity);
-    if (!runner.withinCost(plans.map((p) => p.plan).filter((p): p is RootPlan => typeof p !== 'string'))) return null;
+    if (!runner.withinCost(planned.entries.map((p) => p.plan).filter((p): p is RootPlan => typeof p !== 'string'))) return null;
     try {
-      const data = await runner.loadDocument(plans);
+      const data = await runner.loadDocument(planned.entries);
       return { status: 200, body: `{"data":${data}}` };
     } catch (error) {
-      return { status: 200, body: JSON.stringify(errorResponse(error, roots, this.log)) };
+      return { status: 200, body: JSON.stringify(errorResponse(error, planned.roots, this.log)) };
     }
   }
 
@@ -109,6 +99,55 @@ export class DirectQueryExecutor {
     this.cache.set(query, prepared);
     return prepared;
   }
+}
+
+interface PlannedDocument {
+  roots: RootField[];
+  entries: Array<{ key: string; plan: RootPlan | string }>;
+}
+
+/**
+ * Plans a validated query operation made only of generated data fields; null for anything else
+ * (another operation type, another field, variables that do not coerce, a planning error).
+ */
+function planDocument(
+  prepared: Prepared,
+  target: { schema: GraphQLSchema; model: ApiModel; limits: PlanContext['limits'] },
+  body: { variables?: unknown; operationName?: unknown },
+): PlannedDocument | null {
+  const { schema, model } = target;
+  const operation = getOperationAST(prepared.document, typeof body.operationName === 'string' ? body.operationName : undefined);
+  if (!operation || operation.operation !== 'query') return null;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], (body.variables as Record<string, unknown> | null | undefined) ?? {});
+  if (coerced.errors) return null;
+  const context: PlanContext = { schema, fragments: prepared.fragments, variables: coerced.coerced, limits: target.limits };
+  const roots = rootFields(context, operation, model);
+  if (!roots) return null;
+  try {
+    return { roots, entries: roots.map((root) => ({ key: root.key, plan: planRoot(context, schema, root) })) };
+  } catch {
+    return null; // Apollo reports planning errors with the exact GraphQL semantics
+  }
+}
+
+/**
+ * The one statement a data query becomes for a caller's tenant (null: an admin), as text and
+ * values — what the direct path runs. For diagnostics and the `data` benchmark.
+ */
+export function statementForQuery(
+  target: { schema: GraphQLSchema; model: ApiModel; limits: PlanContext['limits'] },
+  query: string,
+  variables: Record<string, unknown> | undefined,
+  tenant: string | null,
+): { text: string; values: unknown[] } {
+  const document = parse(query);
+  const errors = validate(target.schema, document);
+  if (errors.length > 0) throw new Error(`the query does not validate: ${errors.map((e) => e.message).join('; ')}`);
+  const fragments = Object.fromEntries(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  const planned = planDocument({ document, fragments }, target, { variables });
+  if (!planned) throw new Error('the query is not a data-only query operation');
+  const compiled = sql.compile(compileDocument(planned.entries, { tenant }));
+  return { text: compiled.text, values: compiled.values ?? [] };
 }
 
 /** The operation's root fields, or null when one of them is not a generated data field. */

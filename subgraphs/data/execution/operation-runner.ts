@@ -103,5 +103,14 @@ export class OperationRunner {
  * recycled after a bounded number of uses (ApiPools), which bounds the statements they keep.
  */
 function prepared(statement: pg.QueryConfig): pg.QueryConfig {
-  return { ...statement, name: `distrag_${createHash('sha1').update(statement.text).digest('base64url')}` };
+  let name = statementNames.get(statement.text);
+  if (!name) {
+    name = `distrag_${createHash('sha1').update(statement.text).digest('base64url')}`;
+    if (statementNames.size >= 2_000) statementNames.delete(statementNames.keys().next().value!);
+    statementNames.set(statement.text, name);
+  }
+  return { ...statement, name };
 }
+
+/** Statement text → name: hashing a long text once instead of per request. */
+const statementNames = new Map<string, string>();

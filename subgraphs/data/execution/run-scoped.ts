@@ -51,7 +51,7 @@ export async function runScoped(pool: pg.Pool, scope: StatementScope, setStateme
   }
   try {
     await client.query(`BEGIN${scope.readOnly ? ' READ ONLY' : ''}${setStatement ? `; ${setStatement}` : ''}`);
-    const result = await client.query(statement);
+    const result = await corked(client, () => client.query(statement));
     if (scope.readOnly) {
       // Nothing to make durable: answer now, and hand the client back once COMMIT is through.
       client.query('COMMIT').then(() => client.release(), (error: Error) => client.release(error));
@@ -65,5 +65,22 @@ export async function runScoped(pool: pg.Pool, scope: StatementScope, setStateme
     await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
     client.release(broken);
     throw mapPgError(error);
+  }
+}
+
+/**
+ * pg writes each message of an extended-protocol query (parse, bind, describe, execute, sync)
+ * to the socket separately: one system call each. Corking the socket while the query is handed
+ * to the idle client sends them in one write. (pg submits synchronously when the client is idle;
+ * if it does not, uncorking still flushes whatever was buffered.)
+ */
+function corked<T>(client: pg.PoolClient, submit: () => T): T {
+  const stream = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
+  if (!stream?.cork || !stream.uncork) return submit();
+  stream.cork();
+  try {
+    return submit();
+  } finally {
+    stream.uncork();
   }
 }
