@@ -30,4 +30,44 @@ describe.skipIf(!citus)('Citus cluster (skipped: citus not installed)', () => {
       await client.end();
     }
   });
+
+  it('puts row-level security and the tenant policy on every shard of the tenant tables', async () => {
+    const pg = await import('pg');
+    const client = new pg.default.Client({ connectionString: inject('stack').info.urls.postgres });
+    await client.connect();
+    try {
+      for (const table of ['departments', 'students', 'courses', 'enrollments']) {
+        const { rows } = await client.query<{ result: string; success: boolean }>(
+          `SELECT success, result FROM run_command_on_shards($1, $$SELECT relrowsecurity AND relforcerowsecurity AND EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = '%s'::regclass AND polname = 'distrag_tenant_isolation') FROM pg_class WHERE oid = '%s'::regclass$$)`,
+          [table],
+        );
+        expect(rows.length).toBeGreaterThan(0);
+        expect(rows.every((r) => r.success && r.result === 't'), table).toBe(true);
+      }
+      const { rows: roles } = await client.query<{ result: string }>(`SELECT result FROM run_command_on_workers($$SELECT count(*) FROM pg_roles WHERE rolname IN ('distrag_reader', 'distrag_writer', 'distrag_operator')$$)`);
+      expect(roles.every((r) => r.result === '3')).toBe(true);
+      expect((await client.query('SHOW citus.propagate_set_commands')).rows[0]).toEqual({ 'citus.propagate_set_commands': 'local' });
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('scopes a tenant token to its tenant on the workers, for reads and for multi-shard writes', async () => {
+    const reader = await tokenFor('reader', '2');
+    const { body } = await graphql('{ studentsAggregate { count } students(where: { universityId: { eq: 1 } }) { studentId } }', { token: reader });
+    expect(body.errors).toBeUndefined();
+    expect((body.data as { students: unknown[] }).students).toEqual([]);
+    expect((body.data as { studentsAggregate: { count: number } }).studentsAggregate.count).toBeGreaterThan(0);
+    const writer = await tokenFor('writer', '2');
+    const update = await graphql('mutation { updateDepartments(where: {}, set: { building: "Building Z" }) { affectedRows } }', { token: writer });
+    expect(update.body.errors).toBeUndefined();
+    const admin = await tokenFor('admin');
+    const check = await graphql('{ a: departments(where: { universityId: { eq: 1 }, building: { eq: "Building Z" } }) { name } b: departmentsAggregate(where: { universityId: { eq: 2 }, building: { eq: "Building Z" } }) { count } }', { token: admin });
+    expect(check.body.data).toEqual({ a: [], b: { count: (update.body.data as { updateDepartments: { affectedRows: number } }).updateDepartments.affectedRows } });
+    const pg = await import('pg');
+    const client = new pg.default.Client({ connectionString: inject('stack').info.urls.postgres });
+    await client.connect();
+    await client.query(`UPDATE departments SET building = 'Building ' || chr(64 + department_id) WHERE university_id = 2`).finally(() => client.end());
+  });
 });
+

@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { distDir } from '../src/paths.js';
-import { freePort } from '../src/stack/port-check.js';
+import { freePorts } from '../src/stack/port-check.js';
 
 describe('gateway start-up', () => {
   it('exits non-zero naming the subgraph it cannot reach', async () => {
-    const [port, dead] = [await freePort(), await freePort()];
+    const [port, dead] = await freePorts(2);
     const result = spawnSync(process.execPath, [path.join(distDir, 'gateway', 'main.js')], {
       env: {
         ...process.env,

@@ -10,7 +10,7 @@ import {
 import { loadConfig, required } from '../config/config.js';
 import { publicErrorFormatter } from '../errors/format-public-error.js';
 import { createLogger } from '../log/logger.js';
-import { createMetrics } from '../metrics/metrics-registry.js';
+import { createMetrics, type Metrics } from '../metrics/metrics-registry.js';
 import { schemaDir } from '../paths.js';
 import { ForwardedIdentityVerifier, IDENTITY_HEADER } from '../auth/forwarded-identity.js';
 import type { RequestContext } from '../auth/request-context.js';
@@ -26,7 +26,7 @@ export interface SubgraphDefinition {
    * Builds the schema (or the resolvers of `schema/<name>.graphql`) and the resources they use;
    * `close` releases them on shutdown.
    */
-  setup: (config: Config, log: Logger) => Promise<{
+  setup: (config: Config, log: Logger, metrics: Metrics) => Promise<{
     /** A schema that may change at run time; without it, `schema/<name>.graphql` with `resolvers`. */
     schema?: SubgraphSchemaSource;
     resolvers?: unknown;
@@ -61,7 +61,7 @@ async function serveSubgraph(definition: SubgraphDefinition, config: Config, log
   const metrics = createMetrics(`subgraph-${definition.name}`);
   const secret = required(config.DISTRAG_INTERNAL_SECRET, 'DISTRAG_INTERNAL_SECRET');
   const port = required(config.DISTRAG_SERVICE_PORT, 'DISTRAG_SERVICE_PORT');
-  const resources = await definition.setup(config, log);
+  const resources = await definition.setup(config, log, metrics);
   const source = resources.schema ?? staticSchema(readSubgraphSdl(definition.name), resources.resolvers ?? {});
 
   let active = await startApollo(source.current(), log);

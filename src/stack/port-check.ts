@@ -20,3 +20,16 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
     });
   });
 }
+
+/**
+ * `count` distinct free ports. The OS may hand the same ephemeral port out again once it is
+ * closed, so ports are drawn until they differ.
+ */
+export async function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
+  const ports = new Set<number>();
+  for (let attempts = 0; ports.size < count; attempts++) {
+    if (attempts > count * 20) throw new Error(`could not find ${count} distinct free ports`);
+    ports.add(await freePort(host));
+  }
+  return [...ports];
+}

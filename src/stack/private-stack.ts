@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config/config.js';
-import { freePort } from './port-check.js';
+import { freePorts } from './port-check.js';
 import { stopStack } from './stack-control.js';
 import { startStack } from './start-stack.js';
 import type { StackInfo } from './stack-info.js';
@@ -22,8 +22,9 @@ const PORT_KEYS = [
 export async function privateStackEnv(prefix: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
   const env: Record<string, string> = { DISTRAG_HOME: home, DISTRAG_LOG_LEVEL: 'warn' };
-  for (const key of PORT_KEYS) env[key] = String(await freePort());
-  env.DISTRAG_WORKER_PORT_BASE = String(await freePort());
+  const ports = await freePorts(PORT_KEYS.length + 1);
+  for (const [i, key] of PORT_KEYS.entries()) env[key] = String(ports[i]);
+  env.DISTRAG_WORKER_PORT_BASE = String(ports[PORT_KEYS.length]);
   return { ...env, ...extra };
 }
 

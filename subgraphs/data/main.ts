@@ -1,3 +1,4 @@
+import { Histogram } from 'prom-client';
 import { required } from '../../src/config/config.js';
 import { createPgPool, pgReadiness } from '../../src/db/pg-pool.js';
 import { readSubgraphSdl, startSubgraph } from '../../src/service/start-subgraph.js';
@@ -7,7 +8,15 @@ import { LiveDataSchema } from './live-data-schema.js';
 
 await startSubgraph({
   name: 'data',
-  setup: async (config, log) => {
+  setup: async (config, log, metrics) => {
+    const statements = new Histogram({
+      name: 'distrag_data_statement_duration_seconds',
+      help: 'Data API statements (one per query operation, one per mutation field), by kind, transaction included',
+      labelNames: ['kind'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [metrics.registry],
+    });
+    const onStatement = (kind: 'query' | 'mutation', seconds: number) => statements.observe({ kind }, seconds);
     const adminUrl = required(config.DISTRAG_DATABASE_URL, 'DISTRAG_DATABASE_URL');
     // The admin pool reads the catalog and secures tables; API requests never use it.
     const admin = createPgPool(adminUrl, log, { applicationName: 'distrag-data-catalog', max: 2 });
@@ -24,6 +33,7 @@ await startSubgraph({
           otherSubgraphSdls: ['rag', 'cache', 'cluster'].map(readSubgraphSdl),
           defaultSchema: config.dataSchemas[0]!,
           pools,
+          onStatement,
           limits: { defaultLimit: config.DISTRAG_DEFAULT_LIMIT, maxLimit: config.DISTRAG_MAX_LIMIT },
           maxCost: config.DISTRAG_MAX_COST,
           maxMutationRows: config.DISTRAG_MAX_MUTATION_ROWS,
@@ -33,7 +43,7 @@ await startSubgraph({
     );
     await live.start();
     const direct = new DirectQueryExecutor(
-      { pools, maxCost: config.DISTRAG_MAX_COST, limits: { defaultLimit: config.DISTRAG_DEFAULT_LIMIT, maxLimit: config.DISTRAG_MAX_LIMIT }, current: () => live.current() },
+      { pools, onStatement, maxCost: config.DISTRAG_MAX_COST, limits: { defaultLimit: config.DISTRAG_DEFAULT_LIMIT, maxLimit: config.DISTRAG_MAX_LIMIT }, current: () => live.current() },
       log,
     );
     return {
