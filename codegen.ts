@@ -3,25 +3,35 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 // Typed resolvers for each subgraph, generated from its SDL in `schema/` as part of `npm run build`.
 const subgraphs = ['data', 'rag', 'cache', 'cluster'] as const;
 
+const subgraphTypes = Object.fromEntries(
+  subgraphs.map((name) => [
+    `schema/generated/${name}-types.ts`,
+    {
+      schema: `schema/${name}.graphql`,
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        federation: true,
+        useIndexSignature: true,
+        contextType: '../../src/auth/request-context.js#RequestContext',
+        enumsAsTypes: true,
+        useTypeImports: true,
+        scalars: { BigInt: 'string', Decimal: 'string', DateTime: 'string', JSON: 'unknown' },
+      },
+    },
+  ]),
+);
+
 const config: CodegenConfig = {
   overwrite: true,
-  generates: Object.fromEntries(
-    subgraphs.map((name) => [
-      `schema/generated/${name}-types.ts`,
-      {
-        schema: `schema/${name}.graphql`,
-        plugins: ['typescript', 'typescript-resolvers'],
-        config: {
-          federation: true,
-          useIndexSignature: true,
-          contextType: '../../src/auth/request-context.js#RequestContext',
-          enumsAsTypes: true,
-          useTypeImports: true,
-          scalars: { BigInt: 'string', Decimal: 'string', DateTime: 'string', JSON: 'unknown' },
-        },
-      },
-    ]),
-  ),
+  generates: {
+    ...subgraphTypes,
+    // The gateway's Subscription type (served by the gateway itself, not a subgraph).
+    'schema/generated/subscriptions-types.ts': {
+      schema: 'schema/subscriptions.graphql',
+      plugins: ['typescript'],
+      config: { enumsAsTypes: true, useTypeImports: true },
+    },
+  },
 };
 
 export default config;

@@ -347,7 +347,7 @@ async function generatedStatements(adminUrl: string, config: { DISTRAG_DEFAULT_L
     const limits = { defaultLimit: config.DISTRAG_DEFAULT_LIMIT, maxLimit: config.DISTRAG_MAX_LIMIT };
     const built = buildDataSchema(catalog, {
       staticSdl: readSubgraphSdl('data'),
-      otherSubgraphSdls: ['rag', 'cache', 'cluster'].map(readSubgraphSdl),
+      otherSubgraphSdls: ['rag', 'cache', 'cluster', 'subscriptions'].map(readSubgraphSdl),
       defaultSchema: config.dataSchemas[0]!,
       pools: new ApiPools({ adminUrl, max: 1, statementTimeoutMs: config.DISTRAG_STATEMENT_TIMEOUT_MS, applicationName: 'distrag-bench' }, log),
       limits,

@@ -11,8 +11,10 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import type { Logger } from 'pino';
-import { Counter } from 'prom-client';
-import type { Config } from '../src/config/config.js';
+import type { GraphQLSchema } from 'graphql';
+import { Counter, Gauge } from 'prom-client';
+import { required, type Config } from '../src/config/config.js';
+import { EventBus } from '../src/events/event-bus.js';
 import { publicErrorFormatter } from '../src/errors/format-public-error.js';
 import { createGraphqlHttpServer } from '../src/http/graphql-http-server.js';
 import { operationLimits } from '../src/graphql/operation-limits.js';
@@ -25,7 +27,11 @@ import { gatewayReadiness } from './readiness.js';
 import { SubgraphHttpClient } from './subgraph-calls/keep-alive-fetcher.js';
 import { GATEWAY_IDENTITY, IdentitySigner, SignedDataSource } from './subgraph-calls/signed-data-source.js';
 import type { SubgraphEndpoint } from './supergraph/subgraph-list.js';
+import { IntrospectionResponder } from './introspection/introspection-responder.js';
 import { SingleSubgraphRouter } from './single-subgraph/single-subgraph-router.js';
+import { EventHub } from './subscriptions/event-hub.js';
+import { buildSubscriptionSchema } from './subscriptions/subscription-schema.js';
+import { attachSubscriptionServer } from './subscriptions/subscription-server.js';
 import { SchemaVersionWatcher } from './supergraph/schema-version-watcher.js';
 import { SupergraphSource } from './supergraph/supergraph-source.js';
 
@@ -61,7 +67,24 @@ export async function createGatewayServer(options: GatewayOptions) {
     registers: [metrics.registry],
   });
   const router = new SingleSubgraphRouter({ subgraphs, client, signer, validationRules: [limits], log, onRouted: (route) => routed.inc({ route }) });
-  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => router.update(apiSchema, coreSupergraphSdl));
+
+  // Events: schema changes trigger recomposition; the subscriptions fan them out to clients.
+  const bus = new EventBus({ url: required(config.DISTRAG_REDIS_URL, 'DISTRAG_REDIS_URL'), maxLen: config.DISTRAG_EVENT_STREAM_MAXLEN, log });
+  const hub = new EventHub(bus, log);
+  const slowSubscribers = new Counter({ name: 'distrag_gateway_slow_subscribers_total', help: 'Subscription sockets closed because the client fell too far behind', registers: [metrics.registry] });
+  const sockets = new Gauge({ name: 'distrag_gateway_subscription_sockets', help: 'Open graphql-ws sockets', registers: [metrics.registry] });
+  let subscriptionSchema: GraphQLSchema | null = null;
+  const introspection = new IntrospectionResponder();
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    router.update(apiSchema, coreSupergraphSdl);
+    subscriptionSchema = buildSubscriptionSchema(apiSchema, {
+      hub,
+      bufferLimit: config.DISTRAG_SUBSCRIPTION_BUFFER,
+      defaultSchema: config.dataSchemas[0]!,
+      onSlowSubscriber: () => slowSubscribers.inc(),
+    });
+    introspection.update(subscriptionSchema);
+  });
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -89,6 +112,11 @@ export async function createGatewayServer(options: GatewayOptions) {
   });
   await apollo.start();
   watcher.start();
+  hub.listen((delivered) => {
+    // A subgraph serves a new schema, or schema events may have been lost: compare and recompose.
+    if (delivered.kind === 'schema' && (delivered.event.type === 'subgraph-schema' || delivered.event.type === 'resync')) void watcher.check();
+  });
+  hub.start();
 
   const http = createGraphqlHttpServer<GatewayContext>({
     apollo: () => apollo,
@@ -97,7 +125,7 @@ export async function createGatewayServer(options: GatewayOptions) {
     maxBodyBytes: config.DISTRAG_MAX_BODY_BYTES,
     corsOrigins: config.corsOrigins,
     readiness: gatewayReadiness(subgraphs, () => supergraph.loaded),
-    directExecution: (request) => router.route(request),
+    directExecution: async (request) => (config.introspection ? introspection.answer(request.body) : null) ?? router.route(request),
     authenticate: async (req, route) => {
       const result = await authenticator.authenticate(req);
       if ('error' in result) {
@@ -111,14 +139,29 @@ export async function createGatewayServer(options: GatewayOptions) {
     },
   });
 
+  const subscriptions = attachSubscriptionServer({
+    http,
+    schema: () => subscriptionSchema,
+    apollo,
+    authenticator,
+    validationRules: [limits],
+    pingMs: config.DISTRAG_WS_PING_MS,
+    maxMessageBytes: config.DISTRAG_MAX_BODY_BYTES,
+    log,
+    onConnection: (delta) => sockets.inc(delta),
+  });
+
   return {
     http,
     apollo,
     supergraph,
     watcher,
-    /** Stops watching, stops Apollo (and the gateway), then closes the pooled subgraph connections. */
+    /** Stops watching and subscriptions, stops Apollo (and the gateway), then closes the pooled subgraph connections. */
     stop: async () => {
       watcher.stop();
+      await subscriptions.close();
+      await hub.stop();
+      await bus.close();
       await apollo.stop();
       await client.close();
     },

@@ -25,6 +25,8 @@ const schema = z.object({
   DISTRAG_RAG_PORT: port.default(4002),
   DISTRAG_CACHE_PORT: port.default(4003),
   DISTRAG_CLUSTER_PORT: port.default(4004),
+  /** The change feed (health, metrics, /status). */
+  DISTRAG_FEED_PORT: port.default(4005),
   /** PostgreSQL coordinator (or the single node). */
   DISTRAG_PG_PORT: port.default(9700),
   /** Workers listen on DISTRAG_WORKER_PORT_BASE, +1, … (Citus mode only). */
@@ -90,8 +92,17 @@ const schema = z.object({
   DISTRAG_MAX_MUTATION_ROWS: z.coerce.number().int().min(1).max(100_000).default(1000),
   /** PostgreSQL statement_timeout of every data API and text-to-SQL statement (ms); over it: QUERY_TIMEOUT. */
   DISTRAG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
-  /** How often the data subgraph checks the catalog for DDL changes, and the gateway the subgraphs' schema versions (ms). */
-  DISTRAG_SCHEMA_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  /**
+   * Safety net behind schema events: how often the data subgraph compares the catalog and the
+   * gateway the subgraphs' schema versions even without an event (ms).
+   */
+  DISTRAG_SCHEMA_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** Entries each event stream keeps in Redis (approximately); replay reaches that far back. */
+  DISTRAG_EVENT_STREAM_MAXLEN: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
+  /** Events a slow subscriber may have waiting before its socket is closed. */
+  DISTRAG_SUBSCRIPTION_BUFFER: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /** Keep-alive ping interval on subscription sockets (ms), below every proxy's idle timeout. */
+  DISTRAG_WS_PING_MS: z.coerce.number().int().min(1000).max(300_000).default(15_000),
   /** Gemini API keys (comma-separated keys rotate on quota errors). Read by the RAG subgraph. */
   GEMINI_API_KEY: z.string().optional(),
   /** Any OpenAI-compatible endpoint (Ollama, vLLM). Read by the RAG subgraph. */

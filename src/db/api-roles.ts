@@ -42,6 +42,8 @@ export async function ensureApiRoles(client: pg.ClientBase, options: { adminPass
   await client.query('BEGIN');
   try {
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('distrag_meta.api_roles'))`);
+    // DistRAG's own housekeeping, not a schema change event (see 005_schema_change_events.sql).
+    await client.query(`SET LOCAL distrag.internal_ddl = 'on'`);
     for (const [role, dbRole] of Object.entries(API_DB_ROLES) as Array<[Role, string]>) {
       const password = client.escapeLiteral(apiRolePassword(options.adminPassword, dbRole));
       const attributes = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION ${role === 'admin' ? 'BYPASSRLS' : 'NOBYPASSRLS'}`;

@@ -30,6 +30,8 @@ export interface SubgraphDefinition {
     /** A schema that may change at run time; without it, `schema/<name>.graphql` with `resolvers`. */
     schema?: SubgraphSchemaSource;
     resolvers?: unknown;
+    /** Called once a new schema version is being served (after the swap), e.g. to tell the gateway. */
+    onSchemaServed?: (version: string) => void;
     /** Answers some operations without Apollo, exactly as Apollo would (see GraphqlHttpServerOptions). */
     directExecution?: GraphqlHttpServerOptions<RequestContext>['directExecution'];
     readiness: () => Promise<string | null>;
@@ -73,8 +75,10 @@ async function serveSubgraph(definition: SubgraphDefinition, config: Config, log
       const next = source.current();
       if (next.schema === active.schema) return;
       try {
+        const previous = active.version;
         active = await startApollo(next, log);
         log.info({ version: next.version.slice(0, 12) }, 'schema updated');
+        if (next.version !== previous) resources.onSchemaServed?.(next.version);
       } catch (error) {
         log.error({ err: error }, 'schema update failed; still serving the previous schema');
       }

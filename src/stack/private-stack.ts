@@ -15,7 +15,7 @@ export interface PrivateStack {
 
 const PORT_KEYS = [
   'DISTRAG_GATEWAY_PORT', 'DISTRAG_DATA_PORT', 'DISTRAG_RAG_PORT', 'DISTRAG_CACHE_PORT', 'DISTRAG_CLUSTER_PORT',
-  'DISTRAG_PG_PORT', 'DISTRAG_REDIS_PORT', 'DISTRAG_CHROMA_PORT', 'DISTRAG_NGINX_PORT',
+  'DISTRAG_PG_PORT', 'DISTRAG_REDIS_PORT', 'DISTRAG_CHROMA_PORT', 'DISTRAG_NGINX_PORT', 'DISTRAG_FEED_PORT',
 ] as const;
 
 /** Environment for a stack in a fresh temporary home with every port OS-assigned. */

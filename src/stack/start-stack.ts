@@ -73,6 +73,7 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
     ...pgNodes.map((n) => ({ name: `PostgreSQL ${n.name}`, port: n.port, env: n.name === 'coordinator' ? 'DISTRAG_PG_PORT' : 'DISTRAG_WORKER_PORT_BASE' })),
     { name: 'Redis', port: config.DISTRAG_REDIS_PORT, env: 'DISTRAG_REDIS_PORT' },
     { name: 'Chroma', port: config.DISTRAG_CHROMA_PORT, env: 'DISTRAG_CHROMA_PORT' },
+    { name: 'change feed', port: config.DISTRAG_FEED_PORT, env: 'DISTRAG_FEED_PORT' },
     ...SUBGRAPHS.map((s) => ({ name: `subgraph ${s.name}`, port: config[s.portKey], env: s.portKey })),
     ...gatewayPorts.map((port) => ({ name: 'gateway', port, env: 'DISTRAG_GATEWAY_PORT' })),
     { name: 'NGINX', port: config.DISTRAG_NGINX_PORT, env: 'DISTRAG_NGINX_PORT' },
@@ -104,6 +105,7 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
     };
     const nodeRunAs = runAs && reachableByOthers(projectRoot) ? runAs : null;
     if (runAs && !nodeRunAs) report(`warning: ${projectRoot} is not readable by user ${runAs.user}; the Node services run as root`);
+    await step(nodeServiceSpec({ name: 'change-feed', entry: 'src/feed/main.js', host, port: config.DISTRAG_FEED_PORT, env: serviceEnv, runAs: nodeRunAs, home: layout.runDir }));
     for (const subgraph of SUBGRAPHS) {
       await step(nodeServiceSpec({ name: `subgraph-${subgraph.name}`, entry: `subgraphs/${subgraph.name}/main.js`, host, port: config[subgraph.portKey], env: serviceEnv, runAs: nodeRunAs, home: layout.runDir }));
     }

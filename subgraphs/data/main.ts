@@ -1,5 +1,6 @@
 import { Histogram } from 'prom-client';
 import { required } from '../../src/config/config.js';
+import { EventBus } from '../../src/events/event-bus.js';
 import { createPgPool, pgReadiness } from '../../src/db/pg-pool.js';
 import { readSubgraphSdl, startSubgraph } from '../../src/service/start-subgraph.js';
 import { DirectQueryExecutor } from './direct/direct-query-executor.js';
@@ -30,7 +31,8 @@ await startSubgraph({
         estimatesMs: 60_000,
         schemaOptions: {
           staticSdl: readSubgraphSdl('data'),
-          otherSubgraphSdls: ['rag', 'cache', 'cluster'].map(readSubgraphSdl),
+          // The other subgraphs' names, and the gateway's subscription types, are taken.
+          otherSubgraphSdls: ['rag', 'cache', 'cluster', 'subscriptions'].map(readSubgraphSdl),
           defaultSchema: config.dataSchemas[0]!,
           pools,
           onStatement,
@@ -42,6 +44,15 @@ await startSubgraph({
       log,
     );
     await live.start();
+    // Schema events (DDL) make the data API catch up at once; the poll above is only a safety net.
+    const bus = new EventBus({ url: required(config.DISTRAG_REDIS_URL, 'DISTRAG_REDIS_URL'), maxLen: config.DISTRAG_EVENT_STREAM_MAXLEN, log });
+    const follower = bus.follow({
+      kinds: ['schema'],
+      onEvents: (events) => {
+        if (events.some((e) => e.event.type === 'ddl' || e.event.type === 'resync')) void live.checkNow();
+      },
+      onResync: () => void live.checkNow(),
+    });
     const direct = new DirectQueryExecutor(
       { pools, onStatement, maxCost: config.DISTRAG_MAX_COST, limits: { defaultLimit: config.DISTRAG_DEFAULT_LIMIT, maxLimit: config.DISTRAG_MAX_LIMIT }, current: () => live.current() },
       log,
@@ -49,8 +60,13 @@ await startSubgraph({
     return {
       schema: live,
       directExecution: (request) => direct.execute(request),
+      onSchemaServed: (version) => {
+        bus.publish('schema', { type: 'subgraph-schema', subgraph: 'data', version, at: new Date().toISOString() }).catch((error: unknown) => log.warn({ err: error }, 'could not announce the new schema; the gateway finds it by polling'));
+      },
       readiness: pgReadiness(admin),
       close: async () => {
+        await follower.stop();
+        await bus.close();
         await live.stop();
         await pools.end();
         await admin.end();

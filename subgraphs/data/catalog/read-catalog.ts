@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import type { Catalog, CatalogColumn, CatalogForeignKey, CatalogKey, CatalogTable, CitusTableType, Tenancy } from './catalog-model.js';
+import { classifyTenancy } from '../../../src/db/tenancy.js';
+import type { Catalog, CatalogColumn, CatalogForeignKey, CatalogKey, CatalogTable, CitusTableType } from './catalog-model.js';
 import { readCatalogFingerprint } from './catalog-fingerprint.js';
 import { mapPgType } from './type-mapping.js';
 
@@ -75,7 +76,7 @@ export async function readCatalog(client: pg.ClientBase, options: ReadCatalogOpt
         primaryKey: primary ? toKey(primary) : null,
         uniqueKeys: constraints.filter((c) => c.type === 'p' || c.type === 'u').map(toKey),
         foreignKeys: constraints.filter((c) => c.type === 'f' && c.references).map(toForeignKey),
-        tenancy: classifyTenancy(columns, citusInfo, registered.has(t.relid), options.tenantColumn),
+        tenancy: classifyTenancy(columns.map((c) => c.name), citusInfo, registered.has(t.relid), options.tenantColumn),
         citus: citusInfo?.type ?? null,
         estimatedRows: estimate,
       };
@@ -86,22 +87,6 @@ export async function readCatalog(client: pg.ClientBase, options: ReadCatalogOpt
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
-}
-
-/**
- * Citus decides for the tables it manages: a distributed table is tenant-scoped by its
- * distribution column, a reference table is shared. Any other table is tenant-scoped when it has
- * the tenant column, unless it was registered with distrag_meta.create_reference_table().
- */
-export function classifyTenancy(
-  columns: CatalogColumn[],
-  citus: { type: CitusTableType; column: string | null } | undefined,
-  registeredAsReference: boolean,
-  tenantColumn: string,
-): Tenancy {
-  if (citus?.type === 'distributed' && citus.column) return { kind: 'tenant', column: citus.column };
-  if (citus?.type === 'reference' || registeredAsReference) return { kind: 'reference' };
-  return columns.some((c) => c.name === tenantColumn) ? { kind: 'tenant', column: tenantColumn } : { kind: 'reference' };
 }
 
 export async function hasCitus(client: pg.ClientBase): Promise<boolean> {

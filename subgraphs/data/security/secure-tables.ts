@@ -22,6 +22,8 @@ interface TableSecurityState {
   held: string[];
   /** Sequences behind serial / identity columns that a writing role cannot use yet. */
   sequencesMissingUsage: string[];
+  /** pg_class.relreplident: d default (primary key), f full, i index, n nothing. */
+  replicaIdentity: string;
 }
 
 /**
@@ -32,7 +34,9 @@ interface TableSecurityState {
  *   connection reports into NULL), SELECT for readers, DML for writers and admins;
  * - reference tables: SELECT for readers and writers, DML for admins only.
  * A table gets grants only together with its policy, so a new table is unreachable by the API
- * roles until it is secured. Returns the tables changed (steady state: none, no DDL).
+ * roles until it is secured. Tables whose primary key lacks the tenant column (or that have no
+ * primary key) get REPLICA IDENTITY FULL for the change feed. Returns the tables changed (steady
+ * state: none, no DDL).
  */
 export async function secureTables(client: pg.ClientBase, tables: CatalogTable[], log: Logger): Promise<string[]> {
   if (tables.length === 0) return [];
@@ -46,6 +50,8 @@ export async function secureTables(client: pg.ClientBase, tables: CatalogTable[]
     await client.query('BEGIN');
     try {
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('distrag_meta.secure_tables'))`);
+      // DistRAG's own DDL: not a schema change event (the event trigger skips it).
+      await client.query(`SET LOCAL distrag.internal_ddl = 'on'`);
       for (const statement of statements) await client.query(statement);
       await client.query('COMMIT');
     } catch (error) {
@@ -94,6 +100,11 @@ function plannedStatements(client: pg.ClientBase, table: CatalogTable, state: Ta
     // Also from PUBLIC: a privilege granted to everyone reaches the API roles too.
     if (extra.length > 0) statements.push(`REVOKE ${extra.join(', ')} ON ${target} FROM PUBLIC, ${id(role)}`);
   }
+  // The change feed reads deletes and updates by logical decoding: their old row must carry the
+  // tenant column, so tables whose primary key does not hold it (or that have none) log full rows.
+  const tenantColumn = table.tenancy.kind === 'tenant' ? table.tenancy.column : null;
+  const keyCarriesTenant = table.primaryKey !== null && (tenantColumn === null || table.primaryKey.columns.includes(tenantColumn));
+  if (!keyCarriesTenant && state.replicaIdentity !== 'f') statements.push(`ALTER TABLE ${target} REPLICA IDENTITY FULL`);
   for (const sequence of state.sequencesMissingUsage) {
     statements.push(`GRANT USAGE, SELECT ON SEQUENCE ${sequence} TO ${id(writer)}, ${id(operator)}`);
   }
@@ -110,6 +121,7 @@ async function readSecurityStates(client: pg.ClientBase, tables: CatalogTable[])
               WHERE d.classid = 'pg_policy'::regclass AND d.objid = pol.oid AND d.refobjid = c.oid AND d.refobjsubid > 0
               LIMIT 1) AS "policyColumn",
             (SELECT count(*)::int FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname <> $2) AS "otherPolicies",
+            c.relreplident::text AS "replicaIdentity",
             ARRAY(SELECT r || ' ' || p FROM unnest($3::text[]) r, unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p
                    WHERE has_table_privilege(r, c.oid, p)) AS held,
             ARRAY(SELECT s.oid::regclass::text FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'

@@ -1,0 +1,216 @@
+import pg from 'pg';
+import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
+import type { Logger } from 'pino';
+import type { EventBus } from '../events/event-bus.js';
+import { createSlot, ensurePublication, PUBLICATION, readSlot, slotName } from './feed-slots.js';
+import type { FeedPositions } from './feed-positions.js';
+import { TransactionCoalescer } from './transaction-coalescer.js';
+
+export interface DataNode {
+  /** `coordinator`, `worker-<group>`. */
+  name: string;
+  /** Admin connection URL of the node. */
+  url: string;
+  /** A Citus worker: its publication, if missing, is its own (not propagated). */
+  worker: boolean;
+}
+
+export interface NodeChangeReaderOptions {
+  node: DataNode;
+  schemas: string[];
+  bus: EventBus;
+  positions: FeedPositions;
+  /** `schema.table` → tenant column (null: reference table); undefined for a table it does not know. */
+  tenantColumn: (table: string) => Promise<string | null | undefined>;
+  log: Logger;
+  onPublished?: (node: string, events: number) => void;
+}
+
+type Phase = 'idle' | 'streaming' | 'retrying' | 'stopped';
+
+const MAX_BACKOFF_MS = 10_000;
+
+/**
+ * Follows one node's changes by logical decoding (pgoutput) and publishes them as data events,
+ * one per (table, tenant) per transaction, once the transaction has committed. A transaction is
+ * acknowledged to PostgreSQL only after its events are on the bus, so a crash or a lost
+ * connection replays it (at least once); replays of what was already published are skipped by
+ * commit position. When the slot had to be created anew (lost, dropped, or a node restored from a
+ * backup, which holds no slots), changes in between cannot be read: a `resync` event says so.
+ */
+export class NodeChangeReader {
+  private phase: Phase = 'idle';
+  private service: LogicalReplicationService | null = null;
+  private readonly coalescer = new TransactionCoalescer();
+  private commitLsn: string | null = null;
+  private lastAcknowledged: string | null = null;
+  /** Set when handling a message failed: nothing after it may be published or acknowledged. */
+  private broken = false;
+  private readonly slot: string;
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly options: NodeChangeReaderOptions) {
+    this.slot = slotName(options.node.name);
+  }
+
+  get state(): Phase {
+    return this.phase;
+  }
+
+  start(): void {
+    if (this.phase !== 'idle') return;
+    this.phase = 'retrying';
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.phase = 'stopped';
+    await this.service?.stop().catch(() => undefined);
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 200;
+    while (!this.stopped()) {
+      try {
+        await this.prepare();
+        await this.stream();
+        backoff = 200;
+      } catch (error) {
+        if (this.stopped()) break;
+        this.options.log.warn({ err: error, node: this.options.node.name }, `change stream of ${this.options.node.name} interrupted; reconnecting in ${backoff} ms`);
+      }
+      if (this.stopped()) break;
+      this.phase = 'retrying';
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+  }
+
+  private stopped(): boolean {
+    return this.phase === 'stopped';
+  }
+
+  /** Publication and slot in place; a slot that had to be (re)created means a resync. */
+  private async prepare(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.options.node.url });
+    await client.connect();
+    try {
+      await ensurePublication(client, this.options.schemas, this.options.node.worker);
+      const state = await readSlot(client, this.slot);
+      if (state.exists && state.walStatus === 'lost') {
+        await client.query('SELECT pg_drop_replication_slot($1)', [this.slot]);
+      }
+      const created = await createSlot(client, this.slot);
+      const known = await this.options.positions.lastCommit(this.slot);
+      if (created && known !== null) {
+        await this.options.bus.publish('data', { type: 'resync', node: this.options.node.name, reason: `the change stream of ${this.options.node.name} restarted without its position (slot lost or node restored)`, at: new Date().toISOString() });
+      }
+      if (created) await this.options.positions.forget(this.slot);
+    } finally {
+      await client.end();
+    }
+  }
+
+  private async stream(): Promise<void> {
+    const url = new URL(this.options.node.url);
+    const service = new LogicalReplicationService(
+      { host: url.hostname, port: Number(url.port || 5432), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password), database: url.pathname.slice(1), application_name: 'distrag-feed' },
+      // Acknowledged by hand once events are published; timeoutSeconds 0: the library must not
+      // acknowledge what it merely received.
+      { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
+    );
+    this.service = service;
+    this.broken = false;
+    const failed = new Promise<never>((_, reject) => service.on('error', (error: Error) => reject(error)));
+    service.on('data', (lsn: string, message: Pgoutput.Message) => this.handle(service, lsn, message));
+    service.on('heartbeat', (_lsn: string, _timestamp: number, shouldRespond: boolean) => {
+      if (shouldRespond && this.lastAcknowledged) void service.acknowledge(this.lastAcknowledged).catch(() => undefined);
+    });
+    service.on('start', () => {
+      this.phase = 'streaming';
+      this.options.log.info({ node: this.options.node.name, slot: this.slot }, 'change stream started');
+    });
+    const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [PUBLICATION] });
+    try {
+      await Promise.race([service.subscribe(plugin, this.slot), failed]);
+    } finally {
+      await service.stop().catch(() => undefined);
+      this.coalescer.reset();
+    }
+  }
+
+  private async handle(service: LogicalReplicationService, lsn: string, message: Pgoutput.Message): Promise<void> {
+    if (this.broken) return;
+    try {
+      await this.apply(service, lsn, message);
+    } catch (error) {
+      // The library goes on with the next message after an error: stop everything here, so that
+      // no later transaction is acknowledged past this one. The reconnection replays it.
+      this.broken = true;
+      throw error;
+    }
+  }
+
+  private async apply(service: LogicalReplicationService, lsn: string, message: Pgoutput.Message): Promise<void> {
+    switch (message.tag) {
+      case 'begin':
+        this.coalescer.reset();
+        this.commitLsn = message.commitLsn;
+        return;
+      case 'insert':
+        return this.record(message.relation, 'INSERT', [message.new]);
+      case 'update':
+        // The old row's tenant too: an admin may move a row to another tenant.
+        return this.record(message.relation, 'UPDATE', [message.new, message.old ?? message.key]);
+      case 'delete':
+        return this.record(message.relation, 'DELETE', [message.old ?? message.key]);
+      case 'truncate':
+        for (const relation of message.relations) this.coalescer.add({ table: `${relation.schema}.${relation.name}`, op: 'TRUNCATE', tenant: null });
+        return;
+      case 'commit':
+        return this.commit(service, message.commitEndLsn ?? lsn, message.commitTime);
+      default:
+        return;
+    }
+  }
+
+  private async record(relation: Pgoutput.MessageRelation, op: 'INSERT' | 'UPDATE' | 'DELETE', rows: Array<Record<string, unknown> | null>): Promise<void> {
+    const table = `${relation.schema}.${relation.name}`;
+    const column = await this.options.tenantColumn(table);
+    if (column === undefined) return; // not an exposed table
+    const tenants = new Set<string | null>();
+    for (const row of rows) {
+      if (!row) continue;
+      const value = column === null ? null : row[column];
+      tenants.add(value === null || value === undefined ? null : String(value));
+    }
+    for (const tenant of tenants) this.coalescer.add({ table, op, tenant });
+  }
+
+  private async commit(service: LogicalReplicationService, endLsn: string, commitTime: unknown): Promise<void> {
+    const position = this.commitLsn ?? endLsn;
+    const last = await this.options.positions.lastCommit(this.slot);
+    if (this.coalescer.size > 0 && (last === null || compareLsn(position, last) > 0)) {
+      // pg-logical-replication reports commit times in microseconds since the Unix epoch.
+      const at = typeof commitTime === 'bigint' ? new Date(Number(commitTime / 1000n)).toISOString() : new Date().toISOString();
+      const events = this.coalescer.flush(at, this.options.node.name);
+      await this.options.bus.publish('data', ...events);
+      await this.options.positions.setLastCommit(this.slot, position);
+      this.options.onPublished?.(this.options.node.name, events.length);
+    }
+    this.coalescer.reset();
+    this.lastAcknowledged = endLsn;
+    await service.acknowledge(endLsn);
+  }
+}
+
+/** Orders `X/Y` LSNs. */
+export function compareLsn(a: string, b: string): number {
+  const value = (lsn: string) => {
+    const [high, low] = lsn.split('/');
+    return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
+  };
+  const diff = value(a) - value(b);
+  return diff === 0n ? 0 : diff > 0n ? 1 : -1;
+}
