@@ -12,6 +12,7 @@ describe('gateway start-up', () => {
         ...process.env,
         DISTRAG_SERVICE_PORT: String(port),
         DISTRAG_SUBGRAPHS: `data=http://127.0.0.1:${dead}/graphql`,
+        DISTRAG_REDIS_URL: `redis://127.0.0.1:${dead}`,
         DISTRAG_JWT_SECRET: 'j'.repeat(40),
         DISTRAG_INTERNAL_SECRET: 'i'.repeat(40),
         DISTRAG_GATEWAY_STARTUP_TIMEOUT_MS: '300',
@@ -26,7 +27,7 @@ describe('gateway start-up', () => {
 
   it('refuses a malformed subgraph list before starting', () => {
     const result = spawnSync(process.execPath, [path.join(distDir, 'gateway', 'main.js')], {
-      env: { ...process.env, DISTRAG_SERVICE_PORT: '1', DISTRAG_SUBGRAPHS: 'data', DISTRAG_JWT_SECRET: 'j'.repeat(40), DISTRAG_INTERNAL_SECRET: 'i'.repeat(40) },
+      env: { ...process.env, DISTRAG_SERVICE_PORT: '1', DISTRAG_REDIS_URL: 'redis://127.0.0.1:1', DISTRAG_SUBGRAPHS: 'data', DISTRAG_JWT_SECRET: 'j'.repeat(40), DISTRAG_INTERNAL_SECRET: 'i'.repeat(40) },
       encoding: 'utf8',
       timeout: 30_000,
     });

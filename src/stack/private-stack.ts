@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config/config.js';
-import { freePorts } from './port-check.js';
+import { freePorts, isPortFree } from './port-check.js';
 import { stopStack } from './stack-control.js';
 import { startStack } from './start-stack.js';
 import type { StackInfo } from './stack-info.js';
@@ -25,7 +25,19 @@ export async function privateStackEnv(prefix: string, extra: Record<string, stri
   const ports = await freePorts(PORT_KEYS.length + 1);
   for (const [i, key] of PORT_KEYS.entries()) env[key] = String(ports[i]);
   env.DISTRAG_WORKER_PORT_BASE = String(ports[PORT_KEYS.length]);
+  // Extra gateways listen on DISTRAG_GATEWAY_PORT + 10, + 11, …: pick a base whose neighbours are free too.
+  env.DISTRAG_GATEWAY_PORT = String(await gatewayBase(new Set(ports)));
   return { ...env, ...extra };
+}
+
+async function gatewayBase(taken: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const [base] = await freePorts(1);
+    const extra = Array.from({ length: 6 }, (_, i) => base! + 10 + i);
+    if (taken.has(base!) || extra.some((p) => taken.has(p) || p > 65535)) continue;
+    if ((await Promise.all(extra.map((p) => isPortFree(p, '127.0.0.1')))).every(Boolean)) return base!;
+  }
+  throw new Error('could not find free ports for the gateways');
 }
 
 /**

@@ -34,6 +34,8 @@ export interface ManagedProcess {
   stopTimeoutMs: number;
   /** Set while an orderly stop is under way, so watchers do not report the exit as a crash. */
   stopping?: boolean;
+  /** How it was started, so that it can be started again (`restart`). */
+  spec?: ProcessSpec;
 }
 
 export class StartError extends Error {
@@ -103,8 +105,12 @@ export class ProcessManager {
       logFile,
       stopSignal: spec.stopSignal ?? 'SIGTERM',
       stopTimeoutMs: spec.stopTimeoutMs ?? 15_000,
+      spec,
     };
-    this.record([...this.list().filter((p) => p.name !== spec.name), managed]);
+    // A restarted process keeps its place: `stopAll` stops in reverse start order.
+    const recorded = this.list();
+    const at = recorded.findIndex((p) => p.name === spec.name);
+    this.record(at === -1 ? [...recorded, managed] : recorded.map((p, i) => (i === at ? managed : p)));
 
     const deadline = Date.now() + (spec.startTimeoutMs ?? 60_000);
     let exitCode: number | null | undefined;
@@ -121,13 +127,21 @@ export class ProcessManager {
     return managed;
   }
 
+  /** Stops a recorded process and starts it again the way it was started (its pid changes). */
+  async restart(name: string): Promise<ManagedProcess> {
+    const target = this.list().find((p) => p.name === name);
+    if (!target?.spec) throw new StartError(`no process named ${name} was started by this manager`);
+    await this.stop(target, true);
+    return this.start(target.spec);
+  }
+
   /** Stops every recorded process, last started first. */
   async stopAll(): Promise<void> {
     for (const managed of [...this.list()].reverse()) await this.stop(managed);
     fs.rmSync(this.stateFile, { force: true });
   }
 
-  async stop(target: ManagedProcess): Promise<void> {
+  async stop(target: ManagedProcess, keepRecord = false): Promise<void> {
     if (isAlive(target)) {
       this.record(this.list().map((p) => (p.name === target.name ? { ...p, stopping: true } : p)));
       signal(target.pid, target.stopSignal);
@@ -141,13 +155,14 @@ export class ProcessManager {
       }
       this.report(`${target.name} stopped`);
     }
-    this.record(this.list().filter((p) => p.name !== target.name));
+    if (!keepRecord) this.record(this.list().filter((p) => p.name !== target.name));
   }
 
   private record(processes: ManagedProcess[]): void {
     fs.mkdirSync(path.dirname(this.stateFile), { recursive: true });
     const tmp = `${this.stateFile}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ processes }, null, 2));
+    // 0600: the recorded specs hold the services' environment, secrets included.
+    fs.writeFileSync(tmp, JSON.stringify({ processes }, null, 2), { mode: 0o600 });
     fs.renameSync(tmp, this.stateFile);
   }
 }

@@ -65,3 +65,17 @@ export async function gqlErrorCode(role: Role, tenant: string | null, query: str
   if (!error) throw new Error(`expected an error, got ${JSON.stringify(body.data)}`);
   return { code: error.extensions?.code, message: error.message };
 }
+
+/** Polls `check` until it returns true (usable in hooks, where expect.poll is not). */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000, what = 'the condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** True once `query` answers without errors (a table created by DDL is served). */
+export async function served(query: string): Promise<boolean> {
+  return (await gql('admin', null, query)).errors === undefined;
+}

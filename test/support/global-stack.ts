@@ -10,7 +10,9 @@ export interface SharedStack {
   env: Record<string, string>;
   jwtSecret: string;
   internalSecret: string;
-  ports: { gateway: number; data: number; cluster: number };
+  ports: { gateway: number; data: number; cluster: number; feed: number; redis: number };
+  /** Both gateways' GraphQL URLs (NGINX balances between them). */
+  gateways: string[];
 }
 
 declare module 'vitest' {
@@ -25,7 +27,14 @@ declare module 'vitest' {
  * stopped afterwards even when tests fail.
  */
 export default async function setup(project: TestProject) {
-  const stack = await startPrivateStack({ prefix: 'distrag-test', env: { DISTRAG_SEED_SCALE: '0.1' }, report: (line) => console.error(`[stack] ${line}`) });
+  // Two gateways behind NGINX (subscriptions are tested through it); a small subscriber buffer
+  // so that the slow-client test needs few events.
+  const stack = await startPrivateStack({
+    prefix: 'distrag-test',
+    gateways: 2,
+    env: { DISTRAG_SEED_SCALE: '0.1', DISTRAG_SUBSCRIPTION_BUFFER: '200' },
+    report: (line) => console.error(`[stack] ${line}`),
+  });
   const secrets = readSecrets(stackLayout(stack.config.home).secretsFile, stack.config);
   const env = Object.fromEntries(Object.entries(stack.config).filter(([k, v]) => k.startsWith('DISTRAG_') && v !== undefined).map(([k, v]) => [k, String(v)]));
   project.provide('stack', {
@@ -34,7 +43,14 @@ export default async function setup(project: TestProject) {
     env,
     jwtSecret: secrets.jwtSecret,
     internalSecret: secrets.internalSecret,
-    ports: { gateway: stack.config.DISTRAG_GATEWAY_PORT, data: stack.config.DISTRAG_DATA_PORT, cluster: stack.config.DISTRAG_CLUSTER_PORT },
+    ports: {
+      gateway: stack.config.DISTRAG_GATEWAY_PORT,
+      data: stack.config.DISTRAG_DATA_PORT,
+      cluster: stack.config.DISTRAG_CLUSTER_PORT,
+      feed: stack.config.DISTRAG_FEED_PORT,
+      redis: stack.config.DISTRAG_REDIS_PORT,
+    },
+    gateways: [stack.info.urls.graphql, `http://${stack.config.DISTRAG_HOST}:${stack.config.DISTRAG_GATEWAY_PORT + 10}/graphql`],
   });
   return async () => {
     await stack.stop();

@@ -1,0 +1,62 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { adminQuery, gql } from './support/database.js';
+import { lastEventId, subscribe } from './support/subscriptions.js';
+
+interface SchemaChanged {
+  schemaChanged: { id: string; commandTag: string; objectType: string; objectIdentity: string; version: number | null; resync: boolean };
+}
+
+const QUERY = 'subscription ($after: ID) { schemaChanged(after: $after) { id commandTag objectType objectIdentity version resync } }';
+
+afterAll(async () => {
+  await adminQuery('DROP TABLE IF EXISTS events_ddl_probe, events_ddl_second');
+});
+
+describe('schemaChanged', () => {
+  it('gives one event per DDL command: create, alter, drop table, create and drop index', async () => {
+    const sub = await subscribe<SchemaChanged>(QUERY, { role: 'reader', tenant: '1', variables: { after: await lastEventId('schema') } });
+    try {
+      const commands: Array<[string, string, string]> = [
+        ['CREATE TABLE events_ddl_probe (university_id integer NOT NULL, id serial, note text, PRIMARY KEY (university_id, id))', 'CREATE TABLE', 'public.events_ddl_probe'],
+        ['ALTER TABLE events_ddl_probe ADD COLUMN extra integer', 'ALTER TABLE', 'public.events_ddl_probe'],
+        ['CREATE INDEX events_ddl_probe_note_idx ON events_ddl_probe (note)', 'CREATE INDEX', 'public.events_ddl_probe_note_idx'],
+        ['DROP INDEX events_ddl_probe_note_idx', 'DROP INDEX', 'public.events_ddl_probe_note_idx'],
+        ['DROP TABLE events_ddl_probe', 'DROP TABLE', 'public.events_ddl_probe'],
+      ];
+      for (const [sql] of commands) await adminQuery(sql);
+      await sub.waitFor((e) => e.schemaChanged.commandTag === 'DROP TABLE' && e.schemaChanged.objectIdentity === 'public.events_ddl_probe');
+      // A moment for anything extra (DistRAG securing the table it saw created) to show up.
+      await new Promise((r) => setTimeout(r, 1_500));
+      const seen = sub.received.map((e) => [e.schemaChanged.commandTag, e.schemaChanged.objectIdentity]).filter(([, identity]) => identity!.startsWith('public.events_ddl_probe'));
+      expect(seen).toEqual(commands.map(([, tag, identity]) => [tag, identity]));
+      const versions = sub.received.map((e) => e.schemaChanged.version!);
+      expect([...versions].sort((a, b) => a - b)).toEqual(versions);
+      expect(sub.errors).toEqual([]);
+    } finally {
+      await sub.close();
+    }
+  });
+
+  it('makes the new table queryable through the gateway promptly, driven by the event', async () => {
+    await adminQuery('CREATE TABLE events_ddl_second (university_id integer NOT NULL, id integer NOT NULL, PRIMARY KEY (university_id, id))');
+    const started = Date.now();
+    await expect.poll(async () => (await gql('admin', null, '{ eventsDdlSecond { id } }')).errors?.length ?? 0, { timeout: 15_000, interval: 50 }).toBe(0);
+    // The poll behind the events runs every 30 s: arriving well before that means events did it.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('replays from an id and closes unauthenticated sockets with 4401', async () => {
+    const first = await subscribe<SchemaChanged>(QUERY, { role: 'admin', variables: { after: '0-0' } });
+    try {
+      const some = await first.waitFor(() => true);
+      expect(some.schemaChanged.id).toMatch(/^\d+-\d+$/);
+    } finally {
+      await first.close();
+    }
+    for (const options of [{ token: null }, { token: 'not.a.jwt' }, { connectionParams: { authorization: 'Basic abc' } }]) {
+      const denied = await subscribe<SchemaChanged>(QUERY, { ...options });
+      await expect.poll(() => denied.closed?.code, { timeout: 5_000 }).toBe(4401);
+      expect(denied.received).toEqual([]);
+    }
+  });
+});
