@@ -10,6 +10,8 @@ export interface HubSubscription<K extends EventKind> {
   accept: (event: Delivered<K>) => boolean;
   /** Events it may have waiting; past that it is too slow and `onOverflow` drops it. */
   bufferLimit: number;
+  /** True when the transport itself is backed up (bytes the socket could not send yet). */
+  backedUp?: () => boolean;
   onOverflow: () => void;
 }
 
@@ -73,6 +75,11 @@ export class EventHub {
 
     const push = (event: Delivered<K>) => {
       if (done || !options.accept(event)) return;
+      if (options.backedUp?.()) {
+        finish();
+        options.onOverflow();
+        return;
+      }
       if (waiting) {
         const resolve = waiting;
         waiting = null;
@@ -80,7 +87,7 @@ export class EventHub {
         return;
       }
       queue.push(event);
-      if (queue.length > options.bufferLimit) {
+      if (queue.length > options.bufferLimit || options.backedUp?.()) {
         finish();
         options.onOverflow();
       }

@@ -25,6 +25,9 @@ export interface SubscriptionSchemaOptions {
 
 const SDL = fs.readFileSync(path.join(schemaDir, 'subscriptions.graphql'), 'utf8');
 
+/** Bytes queued on a socket (beyond what the kernel took) before its subscriber counts as too slow. */
+const MAX_SOCKET_BACKLOG_BYTES = 4 * 1024 * 1024;
+
 /** The supergraph's API schema plus the gateway's own Subscription type, bound to the event hub. */
 export function buildSubscriptionSchema(apiSchema: GraphQLSchema, options: SubscriptionSchemaOptions): GraphQLSchema {
   const extended = extendSchema(apiSchema, parse(SDL));
@@ -37,6 +40,8 @@ export function buildSubscriptionSchema(apiSchema: GraphQLSchema, options: Subsc
       kind,
       after: args.after ?? undefined,
       bufferLimit: options.bufferLimit,
+      // Bytes the socket holds for a client that does not read: bounded as well as events.
+      backedUp: () => context.socket.bufferedAmount > MAX_SOCKET_BACKLOG_BYTES,
       accept: (event) => accept(event) && toPayload(event) !== null,
       onOverflow: () => {
         options.onSlowSubscriber();

@@ -228,7 +228,9 @@ class GroupConsumer implements Follower {
         backoff = 100;
       } catch (error) {
         if (this.stopped) break;
-        this.options.log.warn({ err: error, group: this.group }, 'event group read failed; retrying');
+        // Unacknowledged entries (the one that failed included) are read again first.
+        pendingFirst = true;
+        this.options.log.warn({ err: error, group: this.group }, 'event group handling failed; retrying');
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 5_000);
       }

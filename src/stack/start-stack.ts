@@ -96,6 +96,9 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
     await step(redisSpec({ dir: layout.redisDir, host, port: config.DISTRAG_REDIS_PORT, runAs }));
     await step(chromaSpec({ dir: layout.chromaDir, host, port: config.DISTRAG_CHROMA_PORT, runAs }));
     const serviceEnv = {
+      // The configuration `up` runs with reaches every service it starts (settings given to a
+      // private stack in tests and benchmarks too, not only those of the shell).
+      ...configEnv(config),
       DISTRAG_DATABASE_URL: coordinatorUrl,
       DISTRAG_REDIS_URL: `redis://${host}:${config.DISTRAG_REDIS_PORT}`,
       DISTRAG_CHROMA_URL: `http://${host}:${config.DISTRAG_CHROMA_PORT}`,
@@ -169,6 +172,15 @@ async function bootstrapDatabase(options: {
   } finally {
     await client.end();
   }
+}
+
+/** The DISTRAG_* settings of a parsed configuration, as environment variables again. */
+function configEnv(config: Config): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (key.startsWith('DISTRAG_') && value !== undefined && value !== null && typeof value !== 'object') env[key] = String(value);
+  }
+  return env;
 }
 
 /** Returns true on the first run in this home; refuses a home written by another layout or mode. */

@@ -32,7 +32,7 @@ export default async function setup(project: TestProject) {
   const stack = await startPrivateStack({
     prefix: 'distrag-test',
     gateways: 2,
-    env: { DISTRAG_SEED_SCALE: '0.1', DISTRAG_SUBSCRIPTION_BUFFER: '200' },
+    env: { DISTRAG_SEED_SCALE: '0.1', DISTRAG_SUBSCRIPTION_BUFFER: '200', DISTRAG_WS_PING_MS: '2000' },
     report: (line) => console.error(`[stack] ${line}`),
   });
   const secrets = readSecrets(stackLayout(stack.config.home).secretsFile, stack.config);

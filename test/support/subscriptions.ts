@@ -18,8 +18,8 @@ export interface Subscription<T> {
 }
 
 /** A bus client on the shared stack's Redis (tests read positions and publish markers with it). */
-export function testBus(): EventBus {
-  return new EventBus({ url: inject('stack').info.urls.redis, maxLen: 100_000, log: pino({ level: 'silent' }) });
+export function testBus(maxLen = 100_000): EventBus {
+  return new EventBus({ url: inject('stack').info.urls.redis, maxLen, log: pino({ level: 'silent' }) });
 }
 
 /** The id of the newest event of a kind: subscribe `after` it to miss nothing from now on. */
