@@ -1,5 +1,6 @@
 import type { Config } from '../src/config/config.js';
 import { dataBenchmark } from './data-benchmark.js';
+import { eventsBenchmark } from './events-benchmark.js';
 import { gatewayBenchmark } from './gateway-benchmark.js';
 
 export interface BenchmarkOptions {
@@ -13,6 +14,7 @@ export interface BenchmarkOptions {
 export const BENCHMARKS: Record<string, (options: BenchmarkOptions) => Promise<void>> = {
   gateway: gatewayBenchmark,
   data: dataBenchmark,
+  events: eventsBenchmark,
 };
 
 export async function runBenchmark(name: string, options: BenchmarkOptions): Promise<void> {

@@ -74,7 +74,7 @@ export async function createGatewayServer(options: GatewayOptions) {
   const slowSubscribers = new Counter({ name: 'distrag_gateway_slow_subscribers_total', help: 'Subscription sockets closed because the client fell too far behind', registers: [metrics.registry] });
   const sockets = new Gauge({ name: 'distrag_gateway_subscription_sockets', help: 'Open graphql-ws sockets', registers: [metrics.registry] });
   let subscriptionSchema: GraphQLSchema | null = null;
-  const introspection = new IntrospectionResponder();
+  const introspection = new IntrospectionResponder([limits]);
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     router.update(apiSchema, coreSupergraphSdl);
     subscriptionSchema = buildSubscriptionSchema(apiSchema, {

@@ -69,5 +69,28 @@ describe.skipIf(!citus)('Citus cluster (skipped: citus not installed)', () => {
     await client.connect();
     await client.query(`UPDATE departments SET building = 'Building ' || chr(64 + department_id) WHERE university_id = 2`).finally(() => client.end());
   });
+
+  it('reports a multi-shard INSERT … SELECT and a reference-table update as events, without failing them', async () => {
+    const { subscribe, lastEventId } = await import('./support/subscriptions.js');
+    const pg = await import('pg');
+    const client = new pg.default.Client({ connectionString: inject('stack').info.urls.postgres });
+    await client.connect();
+    const sub = await subscribe<{ dataChanged: { table: string; tenant: string | null } }>(
+      'subscription ($after: ID) { dataChanged(after: $after) { table tenant } }',
+      { variables: { after: await lastEventId('data') } },
+    );
+    try {
+      await client.query(`CREATE TABLE citus_events_probe (university_id integer NOT NULL, id bigint NOT NULL, PRIMARY KEY (university_id, id))`);
+      await client.query(`SELECT create_distributed_table('citus_events_probe', 'university_id', colocate_with => 'students')`);
+      await client.query(`INSERT INTO citus_events_probe SELECT university_id, student_id FROM students WHERE student_id % 50 = 0`);
+      await client.query(`UPDATE universities SET city = city WHERE university_id = 1`);
+      await sub.waitFor((e) => e.dataChanged.table === 'public.citus_events_probe' && e.dataChanged.tenant === '1');
+      await sub.waitFor((e) => e.dataChanged.table === 'public.citus_events_probe' && e.dataChanged.tenant === '2');
+      await sub.waitFor((e) => e.dataChanged.table === 'public.universities');
+    } finally {
+      await sub.close();
+      await client.query('DROP TABLE IF EXISTS citus_events_probe').finally(() => client.end());
+    }
+  });
 });
 

@@ -1,4 +1,4 @@
-import { execute, getOperationAST, Kind, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { execute, getOperationAST, Kind, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { DirectResponse } from '../../src/http/graphql-http-server.js';
 
 const CACHE_LIMIT = 100;
@@ -11,6 +11,9 @@ const CACHE_LIMIT = 100;
 export class IntrospectionResponder {
   private schema: GraphQLSchema | null = null;
   private readonly documents = new Map<string, DocumentNode | null>();
+
+  /** `validationRules`: the gateway's own (operation limits), as Apollo applies them. */
+  constructor(private readonly validationRules: ValidationRule[]) {}
 
   update(schema: GraphQLSchema): void {
     this.schema = schema;
@@ -38,7 +41,7 @@ export class IntrospectionResponder {
       const rootFieldsOnly = parsed.definitions.every(
         (d) => d.kind === Kind.FRAGMENT_DEFINITION || (d.kind === Kind.OPERATION_DEFINITION && d.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'))),
       );
-      if (rootFieldsOnly && validate(this.schema!, parsed, specifiedRules).length === 0) document = parsed;
+      if (rootFieldsOnly && validate(this.schema!, parsed, [...specifiedRules, ...this.validationRules]).length === 0) document = parsed;
     } catch {
       document = null;
     }

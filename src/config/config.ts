@@ -93,10 +93,11 @@ const schema = z.object({
   /** PostgreSQL statement_timeout of every data API and text-to-SQL statement (ms); over it: QUERY_TIMEOUT. */
   DISTRAG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
   /**
-   * Safety net behind schema events: how often the data subgraph compares the catalog and the
-   * gateway the subgraphs' schema versions even without an event (ms).
+   * Safety net behind schema events: how often the data subgraph compares the catalog digest and
+   * the gateway the subgraphs' schema versions even without an event (ms). It also catches what
+   * fires no event trigger: Citus's create_distributed_table() and create_reference_table().
    */
-  DISTRAG_SCHEMA_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  DISTRAG_SCHEMA_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   /** Entries each event stream keeps in Redis (approximately); replay reaches that far back. */
   DISTRAG_EVENT_STREAM_MAXLEN: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
   /** Events a slow subscriber may have waiting before its socket is closed. */

@@ -5,7 +5,7 @@ import { readTenantColumns } from '../db/tenancy.js';
 import type { EventBus } from '../events/event-bus.js';
 import { readDataNodes } from './data-nodes.js';
 import type { FeedPositions } from './feed-positions.js';
-import { readSlot, slotName } from './feed-slots.js';
+import { dropSlot, readSlot, slotName } from './feed-slots.js';
 import { NodeChangeReader, type DataNode } from './node-change-reader.js';
 import { SchemaChangeForwarder } from './schema-change-forwarder.js';
 
@@ -128,12 +128,26 @@ export class ChangeFeed {
       reader.start();
       this.options.log.info({ node: node.name }, 'following the node\'s changes');
     }
-    for (const [name, { reader }] of this.readers) {
+    for (const [name, { node, reader }] of this.readers) {
       if (nodes.some((n) => n.name === name)) continue;
       this.readers.delete(name);
       await reader.stop();
       this.retained.remove({ node: name });
+      await this.dropSlotOf(node);
       this.options.log.info({ node: name }, 'node left the cluster; its change stream stopped');
+    }
+  }
+
+  /** A departed node's slot would hold its WAL forever: dropped if the node can still be reached. */
+  private async dropSlotOf(node: DataNode): Promise<void> {
+    const client = new pg.Client({ connectionString: node.url, connectionTimeoutMillis: 3_000 });
+    try {
+      await client.connect();
+      await dropSlot(client, slotName(node.name));
+    } catch (error) {
+      this.options.log.warn({ err: error, node: node.name }, 'could not drop the slot of a node that left; drop it there by hand if it comes back');
+    } finally {
+      await client.end().catch(() => undefined);
     }
   }
 

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
 import type { Logger } from 'pino';
 import type { EventBus } from '../events/event-bus.js';
-import { createSlot, ensurePublication, PUBLICATION, readSlot, slotName } from './feed-slots.js';
+import { createSlot, dropStaleSlots, ensurePublication, PUBLICATION, readSlot, slotName } from './feed-slots.js';
 import type { FeedPositions } from './feed-positions.js';
 import { TransactionCoalescer } from './transaction-coalescer.js';
 
@@ -97,6 +97,8 @@ export class NodeChangeReader {
     await client.connect();
     try {
       await ensurePublication(client, this.options.schemas, this.options.node.worker);
+      const stale = await dropStaleSlots(client, this.slot);
+      if (stale.length > 0) this.options.log.info({ node: this.options.node.name, slots: stale }, 'dropped replication slots DistRAG no longer uses');
       const state = await readSlot(client, this.slot);
       if (state.exists && state.walStatus === 'lost') {
         await client.query('SELECT pg_drop_replication_slot($1)', [this.slot]);

@@ -94,9 +94,17 @@ export class LiveDataSchema implements SubgraphSchemaSource {
     const client = await this.admin.connect();
     let catalog;
     try {
-      catalog = await readCatalog(client, this.options);
-      const secured = await secureTables(client, catalog.tables, this.log);
-      if (secured.length > 0) catalog = await readCatalog(client, this.options);
+      // Secure, then read again, until the catalog read is one that needs no securing: DDL may
+      // land between the read and the securing (a table registered as reference meanwhile).
+      for (let round = 1; ; round++) {
+        catalog = await readCatalog(client, this.options);
+        const secured = await secureTables(client, catalog.tables, this.log);
+        if (secured.length === 0) break;
+        if (round === 5) {
+          catalog = await readCatalog(client, this.options);
+          break;
+        }
+      }
     } finally {
       client.release();
     }

@@ -24,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'demo foreign keys and indexes', apply: { sqlFile: '003_demo_foreign_keys.sql' } },
   { version: 4, name: 'tenancy registry, pg_stat_statements', apply: { sqlFile: '004_tenancy_registry.sql' } },
   { version: 5, name: 'schema change events', apply: { sqlFile: '005_schema_change_events.sql' } },
+  { version: 6, name: 'reference-table registration is a schema event', apply: { sqlFile: '006_reference_table_event.sql' } },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
