@@ -168,7 +168,7 @@ describe('compose.yaml', () => {
 
   it('starts each Node service with a command the image entrypoint knows, backed by a source file', () => {
     const entrypoint = read('docker/entrypoint.sh');
-    const sources: Record<string, string> = { gateway: 'gateway/main.ts', distrag: 'bin/distrag.js' };
+    const sources: Record<string, string> = { gateway: 'gateway/main.ts', distrag: 'bin/distrag.js', feed: 'src/feed/main.ts' };
     for (const name of subgraphNames) sources[name] = `subgraphs/${name}/main.ts`;
     for (const [name, s] of nodeServices) {
       const [first] = list(s.command);
