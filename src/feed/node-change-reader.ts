@@ -5,6 +5,7 @@ import type { EventBus } from '../events/event-bus.js';
 import { createSlot, dropStaleSlots, ensurePublication, PUBLICATION, readSlot, slotName } from './feed-slots.js';
 import type { FeedPositions } from './feed-positions.js';
 import { TransactionCoalescer } from './transaction-coalescer.js';
+import type { DataChangeEvent } from '../events/event-types.js';
 
 export interface DataNode {
   /** `coordinator`, `worker-<group>`. */
@@ -46,6 +47,12 @@ export class NodeChangeReader {
   private lastAcknowledged: string | null = null;
   /** Set when handling a message failed: nothing after it may be published or acknowledged. */
   private broken = false;
+  /** Committed transactions' events not yet on the bus, and the last commit they cover. */
+  private batch: { events: DataChangeEvent[]; position: string | null; endLsn: string | null } = { events: [], position: null, endLsn: null };
+  private highestQueued: string | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private flushScheduled = false;
+  private flushFailed: ((error: Error) => void) | null = null;
   private readonly slot: string;
   private loop: Promise<void> | null = null;
 
@@ -124,7 +131,14 @@ export class NodeChangeReader {
     );
     this.service = service;
     this.broken = false;
-    const failed = new Promise<never>((_, reject) => service.on('error', (error: Error) => reject(error)));
+    this.batch = { events: [], position: null, endLsn: null };
+    this.highestQueued = null;
+    this.flushing = Promise.resolve();
+    this.flushScheduled = false;
+    const failed = new Promise<never>((_, reject) => {
+      service.on('error', (error: Error) => reject(error));
+      this.flushFailed = reject;
+    });
     service.on('data', (lsn: string, message: Pgoutput.Message) => this.handle(service, lsn, message));
     service.on('heartbeat', (_lsn: string, _timestamp: number, shouldRespond: boolean) => {
       if (shouldRespond && this.lastAcknowledged) void service.acknowledge(this.lastAcknowledged).catch(() => undefined);
@@ -137,6 +151,7 @@ export class NodeChangeReader {
     try {
       await Promise.race([service.subscribe(plugin, this.slot), failed]);
     } finally {
+      this.flushFailed = null;
       await service.stop().catch(() => undefined);
       this.coalescer.reset();
     }
@@ -190,22 +205,58 @@ export class NodeChangeReader {
     for (const tenant of tenants) this.coalescer.add({ table, op, tenant });
   }
 
+  /**
+   * A committed transaction: its events join the batch being published. Batches go out in order,
+   * one pipeline each, and the last commit of a batch is acknowledged only once the batch is on
+   * the bus; meanwhile decoding goes on, up to MAX_BATCH_EVENTS waiting (then it waits too).
+   */
   private async commit(service: LogicalReplicationService, endLsn: string, commitTime: unknown): Promise<void> {
     const position = this.commitLsn ?? endLsn;
-    const last = await this.options.positions.lastCommit(this.slot);
+    const last = this.highestQueued ?? (await this.options.positions.lastCommit(this.slot));
     if (this.coalescer.size > 0 && (last === null || compareLsn(position, last) > 0)) {
       // pg-logical-replication reports commit times in microseconds since the Unix epoch.
       const at = typeof commitTime === 'bigint' ? new Date(Number(commitTime / 1000n)).toISOString() : new Date().toISOString();
-      const events = this.coalescer.flush(at, this.options.node.name);
-      await this.options.bus.publish('data', ...events);
-      await this.options.positions.setLastCommit(this.slot, position);
-      this.options.onPublished?.(this.options.node.name, events.length);
+      this.batch.events.push(...this.coalescer.flush(at, this.options.node.name));
+      this.batch.position = position;
+      this.highestQueued = position;
     }
     this.coalescer.reset();
-    this.lastAcknowledged = endLsn;
-    await service.acknowledge(endLsn);
+    this.batch.endLsn = endLsn;
+    this.scheduleFlush(service);
+    if (this.batch.events.length >= MAX_BATCH_EVENTS) await this.flushing;
+  }
+
+  private scheduleFlush(service: LogicalReplicationService): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.flushing = this.flushing
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => this.flush(service))
+      .catch((error: unknown) => {
+        this.broken = true;
+        this.flushFailed?.(error instanceof Error ? error : new Error(String(error)));
+      });
+  }
+
+  private async flush(service: LogicalReplicationService): Promise<void> {
+    this.flushScheduled = false;
+    const batch = this.batch;
+    this.batch = { events: [], position: null, endLsn: null };
+    if (this.broken) return;
+    if (batch.events.length > 0) {
+      await this.options.bus.publish('data', ...batch.events);
+      await this.options.positions.setLastCommit(this.slot, batch.position!);
+      this.options.onPublished?.(this.options.node.name, batch.events.length);
+    }
+    if (batch.endLsn) {
+      this.lastAcknowledged = batch.endLsn;
+      await service.acknowledge(batch.endLsn);
+    }
   }
 }
+
+/** Events waiting to be published before decoding waits for the bus. */
+const MAX_BATCH_EVENTS = 5_000;
 
 /** Orders `X/Y` LSNs. */
 export function compareLsn(a: string, b: string): number {
