@@ -108,12 +108,18 @@ export class EventHub {
 
     if (options.after !== undefined) {
       // Live events that arrive while the replay is read are held, then passed on past it.
+      // Half the buffer: room is left for live events while the replay is read.
+      const limit = Math.max(1, Math.floor(options.bufferLimit / 2));
       this.bus
-        .replay(options.kind, options.after, Math.max(options.bufferLimit, 1))
+        .replay(options.kind, options.after, limit)
         .then((events) => {
           for (const event of events) {
             push(event);
             lastReplayed = event.id;
+          }
+          // More was missed than a subscriber may have waiting: what lies between cannot be sent.
+          if (events.length >= limit) {
+            push({ kind: options.kind, id: lastReplayed ?? options.after!, event: { type: 'resync', reason: `more than ${limit} events to replay; some were skipped`, at: new Date().toISOString() } } as Delivered<K>);
           }
         })
         .catch((error: unknown) => {

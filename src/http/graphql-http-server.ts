@@ -134,7 +134,8 @@ async function serveGraphql<C extends BaseContext>(
     } catch {
       return sendError(res, 400, 'request body is not valid JSON', 'BAD_USER_INPUT');
     }
-    if (auth.ok && options.directExecution && req.headers[EXECUTION_HEADER] !== 'planned') {
+    const json = (req.headers['content-type'] ?? '').includes('application/json');
+    if (auth.ok && json && options.directExecution && req.headers[EXECUTION_HEADER] !== 'planned') {
       const direct = await options.directExecution({ raw, body, headers: req.headers, context: auth.context });
       if (direct) {
         res.writeHead(direct.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(direct.body), 'cache-control': 'no-store' });
