@@ -6,6 +6,9 @@ export type Tenancy = { kind: 'tenant'; column: string } | { kind: 'reference' }
 /** Citus's own view of a table, null in single-node mode or for tables Citus does not manage. */
 export type CitusTableType = 'distributed' | 'reference' | 'local' | null;
 
+/** Citus's metadata of one table, by table oid. */
+export type CitusTables = Map<string, { type: CitusTableType; column: string | null }>;
+
 /**
  * Citus decides for the tables it manages: a distributed table is tenant-scoped by its
  * distribution column, a reference table is shared. Any other table is tenant-scoped when it has
@@ -22,30 +25,48 @@ export function classifyTenancy(
   return columnNames.includes(tenantColumn) ? { kind: 'tenant', column: tenantColumn } : { kind: 'reference' };
 }
 
+export async function hasCitus(client: pg.ClientBase): Promise<boolean> {
+  const { rowCount } = await client.query(`SELECT 1 FROM pg_extension WHERE extname = 'citus'`);
+  return (rowCount ?? 0) > 0;
+}
+
+/** Every table Citus manages (empty without Citus). */
+export async function readCitusTables(client: pg.ClientBase, citus: boolean): Promise<CitusTables> {
+  if (!citus) return new Map();
+  // pg_dist_partition rather than the citus_tables view, whose schema varies between installs.
+  const { rows } = await client.query<{ relid: string; type: string; column: string | null }>(
+    `SELECT logicalrelid::oid::text AS relid,
+            CASE WHEN partkey IS NOT NULL THEN 'distributed' WHEN repmodel = 't' THEN 'reference' ELSE 'local' END AS type,
+            pg_catalog.column_to_column_name(logicalrelid, partkey) AS column
+     FROM pg_catalog.pg_dist_partition`,
+  );
+  return new Map(rows.map((r) => [r.relid, { type: r.type as CitusTableType, column: r.column }]));
+}
+
+/** Oids of the tables registered with distrag_meta.create_reference_table(). */
+export async function readReferenceRegistry(client: pg.ClientBase): Promise<Set<string>> {
+  const { rows } = await client.query<{ relid: string }>(`SELECT relid::text AS relid FROM distrag_meta.reference_tables`);
+  return new Set(rows.map((r) => r.relid));
+}
+
 /**
  * The tenant column of every table of `schemas` (`schema.table` → column, null for reference
  * tables), by the same rule as the data API. For consumers that only need tenancy (the change feed).
  */
 export async function readTenantColumns(client: pg.ClientBase, schemas: string[], tenantColumn: string): Promise<Map<string, string | null>> {
-  const { rows: citusRows } = await client.query(`SELECT 1 FROM pg_extension WHERE extname = 'citus'`);
-  const citus = citusRows.length > 0;
-  const { rows } = await client.query<{ name: string; columns: string[]; citus_type: string | null; citus_column: string | null; registered: boolean }>(
-    `SELECT n.nspname || '.' || c.relname AS name,
-            ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
-            ${citus ? CITUS_TYPE : 'NULL'} AS citus_type, ${citus ? CITUS_COLUMN : 'NULL'} AS citus_column,
-            EXISTS (SELECT 1 FROM distrag_meta.reference_tables r WHERE r.relid = c.oid) AS registered
+  const citus = await readCitusTables(client, await hasCitus(client));
+  const registered = await readReferenceRegistry(client);
+  const { rows } = await client.query<{ relid: string; name: string; columns: string[] }>(
+    `SELECT c.oid::text AS relid, n.nspname || '.' || c.relname AS name,
+            ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p')`,
     [schemas],
   );
   return new Map(
     rows.map((r) => {
-      const tenancy = classifyTenancy(r.columns, r.citus_type ? { type: r.citus_type as CitusTableType, column: r.citus_column } : undefined, r.registered, tenantColumn);
+      const tenancy = classifyTenancy(r.columns, citus.get(r.relid), registered.has(r.relid), tenantColumn);
       return [r.name, tenancy.kind === 'tenant' ? tenancy.column : null];
     }),
   );
 }
-
-const CITUS_TYPE = `(SELECT CASE WHEN p.partkey IS NOT NULL THEN 'distributed' WHEN p.repmodel = 't' THEN 'reference' ELSE 'local' END
-  FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = c.oid)`;
-const CITUS_COLUMN = `(SELECT pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = c.oid)`;

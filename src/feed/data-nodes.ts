@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { hasCitus } from '../db/tenancy.js';
 import type { DataNode } from './node-change-reader.js';
 
 /**
@@ -7,9 +8,8 @@ import type { DataNode } from './node-change-reader.js';
  * reached with the coordinator's admin credentials.
  */
 export async function readDataNodes(coordinator: pg.ClientBase, coordinatorUrl: string): Promise<DataNode[]> {
-  const { rowCount } = await coordinator.query(`SELECT 1 FROM pg_extension WHERE extname = 'citus'`);
   const self: DataNode = { name: 'coordinator', url: coordinatorUrl, worker: false };
-  if (!rowCount) return [self];
+  if (!(await hasCitus(coordinator))) return [self];
   const { rows } = await coordinator.query<{ groupid: number; nodename: string; nodeport: number }>(
     `SELECT groupid, nodename, nodeport FROM pg_dist_node WHERE noderole = 'primary' AND isactive AND groupid <> 0 ORDER BY groupid`,
   );

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { classifyTenancy } from '../../../src/db/tenancy.js';
+import { classifyTenancy, hasCitus, readCitusTables, readReferenceRegistry } from '../../../src/db/tenancy.js';
 import type { Catalog, CatalogColumn, CatalogForeignKey, CatalogKey, CatalogTable, CitusTableType } from './catalog-model.js';
 import { readCatalogFingerprint } from './catalog-fingerprint.js';
 import { mapPgType } from './type-mapping.js';
@@ -57,7 +57,7 @@ export async function readCatalog(client: pg.ClientBase, options: ReadCatalogOpt
     const relids = tableRows.map((t) => t.relid);
     const { rows: columnRows } = await client.query<ColumnRow>(COLUMNS_SQL, [relids]);
     const { rows: constraintRows } = await client.query<ConstraintRow>(CONSTRAINTS_SQL, [relids]);
-    const citusTypes = citus ? await readCitusTables(client) : new Map<string, { type: CitusTableType; column: string | null }>();
+    const citusTypes = await readCitusTables(client, citus);
     const registered = await readReferenceRegistry(client);
     const estimates = citus ? await readCitusEstimates(client, citusTypes) : new Map<string, number>();
     const tables = tableRows.map((t): CatalogTable => {
@@ -89,11 +89,6 @@ export async function readCatalog(client: pg.ClientBase, options: ReadCatalogOpt
   }
 }
 
-export async function hasCitus(client: pg.ClientBase): Promise<boolean> {
-  const { rowCount } = await client.query(`SELECT 1 FROM pg_extension WHERE extname = 'citus'`);
-  return (rowCount ?? 0) > 0;
-}
-
 /** Re-reads only the row estimates (they change with ANALYZE, not with DDL). */
 export async function readRowEstimates(client: pg.ClientBase, tables: CatalogTable[]): Promise<Map<number, number | null>> {
   const relids = tables.map((t) => String(t.oid));
@@ -103,7 +98,7 @@ export async function readRowEstimates(client: pg.ClientBase, tables: CatalogTab
   );
   const result = new Map<number, number | null>(rows.map((r) => [Number(r.relid), r.reltuples >= 0 ? r.reltuples : null]));
   if (await hasCitus(client)) {
-    const citus = await readCitusTables(client);
+    const citus = await readCitusTables(client, true);
     for (const [relid, estimate] of await readCitusEstimates(client, citus)) result.set(Number(relid), estimate);
   }
   return result;
@@ -150,17 +145,6 @@ LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 WHERE con.conrelid = ANY($1::oid[]) AND con.contype IN ('p', 'u', 'f')
 ORDER BY con.conrelid, con.contype, con.conname`;
 
-async function readCitusTables(client: pg.ClientBase): Promise<Map<string, { type: CitusTableType; column: string | null }>> {
-  // pg_dist_partition rather than the citus_tables view, whose schema varies between installs.
-  const { rows } = await client.query<{ relid: string; type: string; column: string | null }>(
-    `SELECT logicalrelid::oid::text AS relid,
-            CASE WHEN partkey IS NOT NULL THEN 'distributed' WHEN repmodel = 't' THEN 'reference' ELSE 'local' END AS type,
-            pg_catalog.column_to_column_name(logicalrelid, partkey) AS column
-     FROM pg_catalog.pg_dist_partition`,
-  );
-  return new Map(rows.map((r) => [r.relid, { type: r.type as CitusTableType, column: r.column }]));
-}
-
 /** Under Citus the rows live in the shards: sum the planner's estimate of each shard. */
 async function readCitusEstimates(client: pg.ClientBase, citus: Map<string, { type: CitusTableType }>): Promise<Map<string, number>> {
   const estimates = new Map<string, number>();
@@ -175,13 +159,6 @@ async function readCitusEstimates(client: pg.ClientBase, citus: Map<string, { ty
     if (row && !row.unknown && row.total !== null) estimates.set(relid, Number(row.total));
   }
   return estimates;
-}
-
-async function readReferenceRegistry(client: pg.ClientBase): Promise<Set<string>> {
-  const { rows: exists } = await client.query(`SELECT to_regclass('distrag_meta.reference_tables') IS NOT NULL AS present`);
-  if (!(exists[0] as { present: boolean }).present) return new Set();
-  const { rows } = await client.query<{ relid: string }>(`SELECT relid::text AS relid FROM distrag_meta.reference_tables`);
-  return new Set(rows.map((r) => r.relid));
 }
 
 function toColumn(row: ColumnRow): CatalogColumn {
