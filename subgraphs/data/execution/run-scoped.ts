@@ -1,6 +1,8 @@
 import pg from 'pg';
 import type { ApiColumn } from '../api-model/api-model.js';
+import { TENANT_PATTERN } from '../../../src/auth/identity.js';
 import { forbidden } from '../../../src/errors/safe-error.js';
+import { isInt8, UUID } from '../graphql/scalars.js';
 import { TENANT_SETTING } from '../security/secure-tables.js';
 import { mapPgError } from './map-pg-error.js';
 
@@ -27,13 +29,13 @@ export function tenantSetStatement(tenant: string, tenantColumns: ApiColumn[]): 
 function fitsColumn(tenant: string, column: ApiColumn): boolean {
   switch (column.type.kind) {
     case 'int':
-      return /^-?\d{1,10}$/.test(tenant) && Math.abs(Number(tenant)) <= 2 ** 31 - 1;
+      return isInt8(tenant) && Math.abs(Number(tenant)) <= 2 ** 31 - 1;
     case 'bigint':
-      return /^-?\d{1,19}$/.test(tenant) && BigInt(tenant) <= 2n ** 63n - 1n && BigInt(tenant) >= -(2n ** 63n);
+      return isInt8(tenant);
     case 'uuid':
-      return /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(tenant);
+      return UUID.test(tenant);
     default:
-      return /^[A-Za-z0-9_-]{1,64}$/.test(tenant);
+      return TENANT_PATTERN.test(tenant);
   }
 }
 

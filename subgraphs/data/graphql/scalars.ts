@@ -10,7 +10,7 @@ const INTEGER = /^-?\d{1,19}$/;
 const DECIMAL = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$|^(NaN|-?Infinity)$/;
 const DATE = /^\d{4,}-\d{2}-\d{2}$|^-?infinity$/;
 const DATETIME = /^\d{4,}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$|^-?infinity$/i;
-const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+export const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 const INT8_MIN = -(2n ** 63n);
 const INT8_MAX = 2n ** 63n - 1n;
 
@@ -45,7 +45,8 @@ function stringScalar(name: string, description: string, check: (text: string) =
   });
 }
 
-function isInt8(text: string): boolean {
+/** A 64-bit integer in decimal text (BigInt inputs, bigint tenant keys). */
+export function isInt8(text: string): boolean {
   if (!INTEGER.test(text)) return false;
   const value = BigInt(text);
   return value >= INT8_MIN && value <= INT8_MAX;
