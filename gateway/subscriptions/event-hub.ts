@@ -61,10 +61,6 @@ export class EventHub {
     return () => this.listeners.delete(listener);
   }
 
-  get subscriberCount(): number {
-    return this.listeners.size;
-  }
-
   subscribe<K extends EventKind>(options: HubSubscription<K>): AsyncIterableIterator<Delivered<K>> {
     const queue: Array<Delivered<K>> = [];
     let waiting: ((result: IteratorResult<Delivered<K>>) => void) | null = null;

@@ -83,15 +83,9 @@ export class DirectQueryExecutor {
       this.cachedFor = schema;
     }
     if (this.cache.has(query)) return this.cache.get(query)!;
-    let prepared: Prepared | null = null;
+    let prepared: Prepared | null;
     try {
-      const document = parse(query);
-      if (validate(schema, document).length === 0) {
-        const fragments = Object.fromEntries(
-          document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
-        );
-        prepared = { document, fragments };
-      }
+      prepared = prepareDocument(schema, query);
     } catch {
       prepared = null;
     }
@@ -140,14 +134,21 @@ export function statementForQuery(
   variables: Record<string, unknown> | undefined,
   tenant: string | null,
 ): { text: string; values: unknown[] } {
-  const document = parse(query);
-  const errors = validate(target.schema, document);
-  if (errors.length > 0) throw new Error(`the query does not validate: ${errors.map((e) => e.message).join('; ')}`);
-  const fragments = Object.fromEntries(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
-  const planned = planDocument({ document, fragments }, target, { variables });
+  const planned = planDocument(prepareDocument(target.schema, query), target, { variables });
   if (!planned) throw new Error('the query is not a data-only query operation');
   const compiled = sql.compile(compileDocument(planned.entries, { tenant }));
   return { text: compiled.text, values: compiled.values ?? [] };
+}
+
+/** Parses and validates a document; throws on syntax or validation errors. */
+function prepareDocument(schema: GraphQLSchema, query: string): Prepared {
+  const document = parse(query);
+  const errors = validate(schema, document);
+  if (errors.length > 0) throw new Error(`the query does not validate: ${errors.map((e) => e.message).join('; ')}`);
+  const fragments = Object.fromEntries(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
+  return { document, fragments };
 }
 
 /** The operation's root fields, or null when one of them is not a generated data field. */

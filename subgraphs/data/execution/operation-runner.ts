@@ -59,8 +59,7 @@ export class OperationRunner {
 
   /** A query field's JSON value. */
   load(plan: RootPlan): Promise<unknown> {
-    this.cost += estimateRootCost(plan);
-    if (this.cost > this.deps.maxCost) {
+    if (!this.withinCost([plan])) {
       return Promise.reject(badInput(`this operation may return about ${Math.round(this.cost)} rows, over the limit of ${this.deps.maxCost}; lower the limits of nested lists or split the operation`));
     }
     return this.loader.load(plan);
