@@ -23,6 +23,8 @@ export class IntrospectionResponder {
   answer(body: unknown): DirectResponse | null {
     const request = body as { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown } | undefined;
     if (!this.schema || !request || typeof request.query !== 'string' || request.extensions !== undefined) return null;
+    // Every POST passes here: only what can be introspection is parsed.
+    if (!/__schema|__type\s*\(/.test(request.query)) return null;
     const document = this.introspectionDocument(request.query);
     if (!document) return null;
     const operationName = typeof request.operationName === 'string' ? request.operationName : undefined;
