@@ -94,12 +94,18 @@ describe('distrag up / status / down', () => {
     expect(runCli(['down'], env).code).toBe(0);
   });
 
-  it('runs in the foreground until Ctrl-C, which stops every process it started', async () => {
+  /** `distrag up` in the foreground, once it says it is running. */
+  async function foregroundUp() {
     const child = spawn(process.execPath, [path.join(projectRoot, 'bin', 'distrag.js'), 'up'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await expect.poll(() => stderr, { timeout: 120_000, interval: 200 }).toMatch(/press Ctrl-C/);
+    return { child, stderr: () => stderr, exited };
+  }
+
+  it('runs in the foreground until Ctrl-C, which stops every process it started', async () => {
+    const { child, exited } = await foregroundUp();
     const pids = (JSON.parse(runCli(['status', '--json'], env).stdout) as Status).processes.map((p) => p.pid);
     expect(pids.length).toBeGreaterThanOrEqual(8);
     child.kill('SIGINT');
@@ -108,15 +114,11 @@ describe('distrag up / status / down', () => {
   });
 
   it('a foreground up ends on its own when `distrag down` stops the stack from another terminal', async () => {
-    const child = spawn(process.execPath, [path.join(projectRoot, 'bin', 'distrag.js'), 'up'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await expect.poll(() => stderr, { timeout: 120_000, interval: 200 }).toMatch(/press Ctrl-C/);
+    const { stderr, exited } = await foregroundUp();
     expect(runCli(['down'], env).code).toBe(0);
     expect(await exited).toBe(0);
-    expect(stderr).toMatch(/stopped by `distrag down`/);
-    expect(stderr).not.toMatch(/exited unexpectedly/);
+    expect(stderr()).toMatch(/stopped by `distrag down`/);
+    expect(stderr()).not.toMatch(/exited unexpectedly/);
   });
 
   it('refuses a port already in use with one line, leaving nothing running', async () => {
