@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { CliError } from './cli-error.js';
 import { benchCommand } from './commands/bench.js';
 import { downCommand } from './commands/down.js';
+import { installCitusCommand } from './commands/install-citus.js';
 import { seedCommand } from './commands/seed.js';
 import { statusCommand } from './commands/status.js';
 import { tokenCommand } from './commands/token.js';
@@ -15,7 +16,10 @@ const HELP = `Usage: npx distrag <command>
   token --role reader|writer|admin [--tenant T] [--sub S] [--ttl SECONDS]
                                                 print a signed token (bare, on stdout)
   seed [--scale S]                              replace the demo data (S=1: 20 universities, ~10k students)
-  bench [NAME]                                  run a benchmark (gateway); results in bench/results/
+  bench [NAME]                                  run a benchmark (gateway, data, events); results in bench/results/
+  install-citus [--from-source DIR] [--version X.Y] [--dry-run]
+                                                install the citus extension (CITUS mode): from Citus's
+                                                package repository, or by building a source tree
   help                                          this text
 
 Configuration comes from DISTRAG_* environment variables; see the README.`;
@@ -27,6 +31,7 @@ const COMMANDS: Record<string, (args: string[], config: ReturnType<typeof loadCo
   token: tokenCommand,
   seed: seedCommand,
   bench: benchCommand,
+  'install-citus': installCitusCommand,
 };
 
 /** Runs one CLI command and returns the exit code; every failure is one line on stderr. */

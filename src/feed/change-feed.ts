@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { readTenantColumns } from '../db/tenancy.js';
 import type { EventBus } from '../events/event-bus.js';
+import { CitusTableWatcher } from './citus-table-watcher.js';
 import { readDataNodes } from './data-nodes.js';
 import type { FeedPositions } from './feed-positions.js';
 import { dropSlot, readSlot, slotName } from './feed-slots.js';
@@ -39,6 +40,7 @@ export class ChangeFeed {
   private phase: Phase = 'idle';
   private readonly readers = new Map<string, { node: DataNode; reader: NodeChangeReader }>();
   private readonly forwarder: SchemaChangeForwarder;
+  private readonly citusTables: CitusTableWatcher;
   private tenancy = new Map<string, string | null>();
   private tenancyReadAt = 0;
   private tenancyRefresh: Promise<void> | null = null;
@@ -55,6 +57,7 @@ export class ChangeFeed {
       // A table may have become tenant-scoped, shared, or new: read tenancy again.
       this.tenancyReadAt = 0;
     });
+    this.citusTables = new CitusTableWatcher(options.adminUrl, options.positions, options.log);
   }
 
   async start(): Promise<void> {
@@ -62,6 +65,8 @@ export class ChangeFeed {
     this.phase = 'running';
     await this.refreshTenancy();
     this.forwarder.start();
+    // What Citus did to tables while the feed was away (and the state to compare hints with).
+    await this.citusTables.hint();
     await this.syncNodes();
     this.timer = setInterval(() => void this.maintain(), this.options.pollMs);
     this.timer.unref();
@@ -70,7 +75,7 @@ export class ChangeFeed {
   async stop(): Promise<void> {
     this.phase = 'stopped';
     if (this.timer) clearInterval(this.timer);
-    await Promise.all([this.forwarder.stop(), ...[...this.readers.values()].map((r) => r.reader.stop())]);
+    await Promise.all([this.forwarder.stop(), this.citusTables.stop(), ...[...this.readers.values()].map((r) => r.reader.stop())]);
   }
 
   status(): FeedStatus {
@@ -123,6 +128,7 @@ export class ChangeFeed {
         tenantColumn: (table) => this.tenantColumn(table),
         log: this.options.log,
         onPublished: (_node, count) => this.published.inc({ kind: 'data' }, count),
+        onCitusShards: () => void this.citusTables.hint(),
       });
       this.readers.set(node.name, { node, reader });
       reader.start();

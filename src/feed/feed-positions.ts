@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
+import type { CitusTableState } from './citus-table-watcher.js';
 
 /**
  * Where the change feed stands, kept in Redis next to the events it publishes: the commit
- * position of the last transaction published per slot (replays up to it are duplicates), and the
- * last schema change version published.
+ * position of the last transaction published per slot (replays up to it are duplicates), the
+ * last schema change version published, and Citus's table metadata as last compared.
  */
 export class FeedPositions {
   private readonly commits = new Map<string, string | null>();
@@ -32,5 +33,14 @@ export class FeedPositions {
 
   async setSchemaVersion(version: number): Promise<void> {
     await this.redis.set('distrag:feed:schema-version', String(version));
+  }
+
+  async citusTables(): Promise<Record<string, CitusTableState> | null> {
+    const value = await this.redis.get('distrag:feed:citus-tables');
+    return value === null ? null : (JSON.parse(value) as Record<string, CitusTableState>);
+  }
+
+  async setCitusTables(tables: Record<string, CitusTableState>): Promise<void> {
+    await this.redis.set('distrag:feed:citus-tables', JSON.stringify(tables));
   }
 }

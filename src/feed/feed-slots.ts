@@ -16,13 +16,17 @@ export interface SlotState {
   /** pg_replication_slots.wal_status: `lost` means the node dropped WAL the slot needed. */
   walStatus: string | null;
   active: boolean;
+  /** Where the slot's consumer has confirmed up to: a position that is always safe to acknowledge again. */
+  confirmedFlush: string | null;
 }
 
 /**
- * Makes sure `node` publishes the exposed schemas: under Citus the coordinator's publication is
- * propagated to the workers; a node that lacks it (or lists other schemas) gets its own.
+ * Makes sure the node publishes the exposed schemas, with a publication of its own: under Citus a
+ * CREATE PUBLICATION on the coordinator would be propagated to the workers, where the feed makes
+ * each node's own (a race the coordinator then loses forever: "already exists"). So every node's
+ * publication is made with DDL propagation off.
  */
-export async function ensurePublication(client: pg.ClientBase, schemas: string[], local: boolean): Promise<void> {
+export async function ensurePublication(client: pg.ClientBase, schemas: string[]): Promise<void> {
   const { rows: published } = await client.query<{ nspname: string }>(
     `SELECT n.nspname FROM pg_publication p
        JOIN pg_publication_namespace pn ON pn.pnpubid = p.oid
@@ -38,8 +42,8 @@ export async function ensurePublication(client: pg.ClientBase, schemas: string[]
   const list = wanted.map((s) => client.escapeIdentifier(s)).join(', ');
   await client.query('BEGIN');
   try {
-    // A worker's own publication: not a command for Citus to propagate.
-    if (local) await client.query(`SET LOCAL citus.enable_ddl_propagation TO off`);
+    // Without Citus this only sets a placeholder setting, harmlessly.
+    await client.query(`SET LOCAL citus.enable_ddl_propagation TO off`);
     await client.query(`SET LOCAL distrag.internal_ddl = 'on'`);
     if ((exists ?? 0) === 0) await client.query(`CREATE PUBLICATION ${PUBLICATION} FOR TABLES IN SCHEMA ${list}`);
     else await client.query(`ALTER PUBLICATION ${PUBLICATION} SET TABLES IN SCHEMA ${list}`);
@@ -51,13 +55,14 @@ export async function ensurePublication(client: pg.ClientBase, schemas: string[]
 }
 
 export async function readSlot(client: pg.ClientBase, slot: string): Promise<SlotState> {
-  const { rows } = await client.query<{ retained: string | null; wal_status: string | null; active: boolean }>(
-    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::text AS retained, wal_status, active FROM pg_replication_slots WHERE slot_name = $1`,
+  const { rows } = await client.query<{ retained: string | null; wal_status: string | null; active: boolean; confirmed: string | null }>(
+    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::text AS retained, wal_status, active, confirmed_flush_lsn::text AS confirmed
+       FROM pg_replication_slots WHERE slot_name = $1`,
     [slot],
   );
   const row = rows[0];
-  if (!row) return { exists: false, retainedBytes: 0, walStatus: null, active: false };
-  return { exists: true, retainedBytes: Number(row.retained ?? 0), walStatus: row.wal_status, active: row.active };
+  if (!row) return { exists: false, retainedBytes: 0, walStatus: null, active: false, confirmedFlush: null };
+  return { exists: true, retainedBytes: Number(row.retained ?? 0), walStatus: row.wal_status, active: row.active, confirmedFlush: row.confirmed };
 }
 
 /** Creates the node's pgoutput slot; resolves false when it already existed. */

@@ -5,6 +5,7 @@ import type { EventBus } from '../events/event-bus.js';
 import { createSlot, dropStaleSlots, ensurePublication, PUBLICATION, readSlot, slotName } from './feed-slots.js';
 import type { FeedPositions } from './feed-positions.js';
 import { TransactionCoalescer } from './transaction-coalescer.js';
+import { ensureWorkerEventTriggers } from './worker-event-triggers.js';
 import type { DataChangeEvent } from '../events/event-types.js';
 
 export interface DataNode {
@@ -12,7 +13,7 @@ export interface DataNode {
   name: string;
   /** Admin connection URL of the node. */
   url: string;
-  /** A Citus worker: its publication, if missing, is its own (not propagated). */
+  /** A Citus worker: the feed gives it the event triggers that report Citus's shard DDL. */
   worker: boolean;
 }
 
@@ -25,7 +26,12 @@ export interface NodeChangeReaderOptions {
   tenantColumn: (table: string) => Promise<string | null | undefined>;
   log: Logger;
   onPublished?: (node: string, events: number) => void;
+  /** A committed transaction on this node created or dropped Citus shards (`distrag.citus_shards`). */
+  onCitusShards?: (node: string) => void;
 }
+
+/** The logical-decoding message prefix of the event triggers' shard hints (007_citus_aware_ddl_events.sql). */
+export const CITUS_SHARDS_MESSAGE = 'distrag.citus_shards';
 
 type Phase = 'idle' | 'streaming' | 'retrying' | 'stopped';
 
@@ -45,6 +51,10 @@ export class NodeChangeReader {
   private readonly coalescer = new TransactionCoalescer();
   private commitLsn: string | null = null;
   private lastAcknowledged: string | null = null;
+  /** The slot's confirmed position when the stream (re)started: safe to acknowledge again. */
+  private confirmedAtStart: string | null = null;
+  /** The transaction being decoded carried a Citus shard hint. */
+  private shardsHinted = false;
   /** Set when handling a message failed: nothing after it may be published or acknowledged. */
   private broken = false;
   /** Committed transactions' events not yet on the bus, and the last commit they cover. */
@@ -103,7 +113,10 @@ export class NodeChangeReader {
     const client = new pg.Client({ connectionString: this.options.node.url });
     await client.connect();
     try {
-      await ensurePublication(client, this.options.schemas, this.options.node.worker);
+      await ensurePublication(client, this.options.schemas);
+      if (this.options.node.worker && (await ensureWorkerEventTriggers(client))) {
+        this.options.log.info({ node: this.options.node.name }, 'installed the event triggers that report Citus shard DDL');
+      }
       const stale = await dropStaleSlots(client, this.slot);
       if (stale.length > 0) this.options.log.info({ node: this.options.node.name, slots: stale }, 'dropped replication slots DistRAG no longer uses');
       const state = await readSlot(client, this.slot);
@@ -116,6 +129,7 @@ export class NodeChangeReader {
         await this.options.bus.publish('data', { type: 'resync', node: this.options.node.name, reason: `the change stream of ${this.options.node.name} restarted without its position (slot lost or node restored)`, at: new Date().toISOString() });
       }
       if (created) await this.options.positions.forget(this.slot);
+      this.confirmedAtStart = (await readSlot(client, this.slot)).confirmedFlush;
     } finally {
       await client.end();
     }
@@ -141,13 +155,17 @@ export class NodeChangeReader {
     });
     service.on('data', (lsn: string, message: Pgoutput.Message) => this.handle(service, lsn, message));
     service.on('heartbeat', (_lsn: string, _timestamp: number, shouldRespond: boolean) => {
-      if (shouldRespond && this.lastAcknowledged) void service.acknowledge(this.lastAcknowledged).catch(() => undefined);
+      // Answered even before the first transaction was acknowledged (a quiet node would otherwise
+      // end the stream at wal_sender_timeout), with a position already confirmed: never ahead
+      // of what is on the bus.
+      const position = this.lastAcknowledged ?? this.confirmedAtStart;
+      if (shouldRespond && position) void service.acknowledge(position).catch(() => undefined);
     });
     service.on('start', () => {
       this.phase = 'streaming';
       this.options.log.info({ node: this.options.node.name, slot: this.slot }, 'change stream started');
     });
-    const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [PUBLICATION] });
+    const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [PUBLICATION], messages: true });
     try {
       await Promise.race([service.subscribe(plugin, this.slot), failed]);
     } finally {
@@ -173,7 +191,11 @@ export class NodeChangeReader {
     switch (message.tag) {
       case 'begin':
         this.coalescer.reset();
+        this.shardsHinted = false;
         this.commitLsn = message.commitLsn;
+        return;
+      case 'message':
+        if (message.transactional && message.prefix === CITUS_SHARDS_MESSAGE) this.shardsHinted = true;
         return;
       case 'insert':
         return this.record(message.relation, 'INSERT', [message.new]);
@@ -211,6 +233,10 @@ export class NodeChangeReader {
    * the bus; meanwhile decoding goes on, up to MAX_BATCH_EVENTS waiting (then it waits too).
    */
   private async commit(service: LogicalReplicationService, endLsn: string, commitTime: unknown): Promise<void> {
+    if (this.shardsHinted) {
+      this.shardsHinted = false;
+      this.options.onCitusShards?.(this.options.node.name);
+    }
     const position = this.commitLsn ?? endLsn;
     const last = this.highestQueued ?? (await this.options.positions.lastCommit(this.slot));
     if (this.coalescer.size > 0 && (last === null || compareLsn(position, last) > 0)) {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { schemaDir } from '../../paths.js';
+import { splitStatements } from '../split-statements.js';
 import { distributeDemoTables } from './distribute-demo-tables.js';
 
 export type ClusterMode = 'SINGLE' | 'CITUS';
@@ -12,6 +13,12 @@ interface Migration {
   /** A file under schema/sql, or a step that needs code (Citus calls). */
   apply: { sqlFile: string } | { run: (client: pg.ClientBase, mode: ClusterMode) => Promise<void> };
 }
+
+/**
+ * The event-trigger functions every node runs (the coordinator's migration; the change feed
+ * installs the same file on each Citus worker, where event triggers are not propagated).
+ */
+export const NODE_EVENT_TRIGGERS_FILE = '007_citus_aware_ddl_events.sql';
 
 /** The database schema, in order. Never edit an applied step: add a new one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -25,7 +32,13 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'tenancy registry, pg_stat_statements', apply: { sqlFile: '004_tenancy_registry.sql' } },
   { version: 5, name: 'schema change events', apply: { sqlFile: '005_schema_change_events.sql' } },
   { version: 6, name: 'reference-table registration is a schema event', apply: { sqlFile: '006_reference_table_event.sql' } },
+  { version: 7, name: 'schema change events that know Citus shards', apply: { sqlFile: NODE_EVENT_TRIGGERS_FILE } },
 ];
+
+/** A file of schema/sql as its statements, one per query. */
+export async function readSqlFile(name: string): Promise<string[]> {
+  return splitStatements(fs.readFileSync(path.join(schemaDir, 'sql', name), 'utf8'));
+}
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
@@ -44,8 +57,10 @@ export async function migrate(client: pg.ClientBase, mode: ClusterMode): Promise
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('distrag_meta.migrate'))`);
       const { rowCount } = await client.query('SELECT 1 FROM distrag_meta.schema_migrations WHERE version = $1', [migration.version]);
       if (rowCount === 0) {
-        if ('sqlFile' in migration.apply) await client.query(fs.readFileSync(path.join(schemaDir, 'sql', migration.apply.sqlFile), 'utf8'));
-        else await migration.apply.run(client, mode);
+        if ('sqlFile' in migration.apply) {
+          // One statement per query: Citus forwards a DDL statement's whole query string to the workers.
+          for (const statement of await readSqlFile(migration.apply.sqlFile)) await client.query(statement);
+        } else await migration.apply.run(client, mode);
         await client.query('INSERT INTO distrag_meta.schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
         applied.push(migration.version);
       }

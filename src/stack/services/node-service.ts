@@ -21,7 +21,9 @@ export function nodeServiceSpec(options: {
     env: { ...options.env, HOME: options.home, DISTRAG_SERVICE_PORT: String(options.port), DISTRAG_HOST: options.host, NODE_ENV: 'production' },
     host: options.host,
     port: options.port,
-    health: { kind: 'http', url: `http://${options.host}:${options.port}/healthz` },
+    // Ready, not merely alive: `up` returns only once every service can do its work (the change
+    // feed follows every node, a subgraph reaches its store, a gateway has composed).
+    health: { kind: 'http', url: `http://${options.host}:${options.port}/readyz` },
     runAs: options.runAs,
     startTimeoutMs: 45_000,
   };

@@ -69,6 +69,8 @@ export interface CatalogTable {
   /** Unique constraints and the primary key: the targets `onConflict` may name. */
   uniqueKeys: CatalogKey[];
   foreignKeys: CatalogForeignKey[];
+  /** Every constraint's name (check and exclusion constraints too): errors name them. */
+  constraintNames: string[];
   tenancy: Tenancy;
   citus: CitusTableType;
   /** Planner estimate of the row count (summed over shards under Citus); null when never analysed. */

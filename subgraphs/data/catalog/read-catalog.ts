@@ -38,7 +38,7 @@ interface ColumnRow {
 interface ConstraintRow {
   relid: string;
   name: string;
-  type: 'p' | 'u' | 'f';
+  type: 'p' | 'u' | 'f' | 'c' | 'x';
   columns: string[];
   references: string | null;
   referenced_columns: string[] | null;
@@ -76,6 +76,7 @@ export async function readCatalog(client: pg.ClientBase, options: ReadCatalogOpt
         primaryKey: primary ? toKey(primary) : null,
         uniqueKeys: constraints.filter((c) => c.type === 'p' || c.type === 'u').map(toKey),
         foreignKeys: constraints.filter((c) => c.type === 'f' && c.references).map(toForeignKey),
+        constraintNames: constraints.map((c) => c.name),
         tenancy: classifyTenancy(columns.map((c) => c.name), citusInfo, registered.has(t.relid), options.tenantColumn),
         citus: citusInfo?.type ?? null,
         estimatedRows: estimate,
@@ -142,24 +143,38 @@ SELECT con.conrelid::text AS relid, con.conname::text AS name, con.contype::text
 FROM pg_constraint con
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-WHERE con.conrelid = ANY($1::oid[]) AND con.contype IN ('p', 'u', 'f')
+WHERE con.conrelid = ANY($1::oid[]) AND con.contype IN ('p', 'u', 'f', 'c', 'x')
 ORDER BY con.conrelid, con.contype, con.conname`;
 
-/** Under Citus the rows live in the shards: sum the planner's estimate of each shard. */
+/**
+ * Under Citus the rows live in the shards: every node reports the planner's estimate of each shard
+ * placement it holds, in one fan-out (run_command_on_all_nodes, one round trip whatever the table
+ * count), and each table's estimate is the sum over its shards (one placement per shard; reference
+ * tables have one shard). Tables with a shard never analysed (or not reported) get no estimate.
+ */
 async function readCitusEstimates(client: pg.ClientBase, citus: Map<string, { type: CitusTableType }>): Promise<Map<string, number>> {
-  const estimates = new Map<string, number>();
-  for (const [relid, info] of citus) {
-    if (info.type === 'local') continue;
-    const { rows } = await client.query<{ total: number | null; unknown: boolean }>(
-      `SELECT sum(greatest(result::float8, 0)) AS total, bool_or(NOT success OR result::float8 < 0) AS unknown
-       FROM run_command_on_shards($1::oid::regclass, $$SELECT reltuples FROM pg_class WHERE oid = '%s'::regclass$$)`,
-      [relid],
-    );
-    const row = rows[0];
-    if (row && !row.unknown && row.total !== null) estimates.set(relid, Number(row.total));
-  }
-  return estimates;
+  if (![...citus.values()].some((t) => t.type !== 'local')) return new Map();
+  const { rows } = await client.query<{ relid: string; total: number | null; unknown: boolean }>(CITUS_ESTIMATES_SQL);
+  return new Map(rows.filter((r) => !r.unknown && r.total !== null).map((r) => [r.relid, Number(r.total)]));
 }
+
+const CITUS_ESTIMATES_SQL = `
+WITH reported AS (
+  SELECT (json_each_text(result::json)).* FROM pg_catalog.run_command_on_all_nodes($cmd$
+    SELECT coalesce(json_object_agg(s.shardid, c.reltuples), '{}')
+    FROM pg_catalog.pg_dist_shard s
+    JOIN pg_catalog.pg_dist_placement p ON p.shardid = s.shardid AND p.groupid = (SELECT groupid FROM pg_catalog.pg_dist_local_group)
+    JOIN pg_catalog.pg_class c ON c.oid = to_regclass(pg_catalog.shard_name(s.logicalrelid, s.shardid))
+  $cmd$) WHERE success
+), per_shard AS (
+  SELECT key::bigint AS shardid, max(value::float8) AS reltuples FROM reported GROUP BY 1
+)
+SELECT s.logicalrelid::oid::text AS relid, sum(greatest(ps.reltuples, 0)) AS total,
+       bool_or(ps.reltuples IS NULL OR ps.reltuples < 0) AS unknown
+FROM pg_catalog.pg_dist_shard s
+JOIN pg_catalog.pg_dist_partition d ON d.logicalrelid = s.logicalrelid AND (d.partkey IS NOT NULL OR d.repmodel = 't')
+LEFT JOIN per_shard ps ON ps.shardid = s.shardid
+GROUP BY s.logicalrelid`;
 
 function toColumn(row: ColumnRow): CatalogColumn {
   return {

@@ -136,7 +136,7 @@ export function statementForQuery(
 ): { text: string; values: unknown[] } {
   const planned = planDocument(prepareDocument(target.schema, query), target, { variables });
   if (!planned) throw new Error('the query is not a data-only query operation');
-  const compiled = sql.compile(compileDocument(planned.entries, { tenant }));
+  const compiled = sql.compile(compileDocument(planned.entries, { tenant, citus: target.model.mode === 'CITUS' }));
   return { text: compiled.text, values: compiled.values ?? [] };
 }
 

@@ -8,9 +8,10 @@ import { estimateRootCost } from '../plan/estimate-cost.js';
 import type { MutationPlan, RootPlan } from '../plan/plan-types.js';
 import { compileMutation } from '../sql/compile-mutation.js';
 import { compileDocument, compileRoots } from '../sql/compile-select.js';
-import { sql } from '../sql/sql-parts.js';
+import { sql, type SqlScope } from '../sql/sql-parts.js';
 import type { ApiPools } from './api-pools.js';
-import { runScoped, tenantSetStatement } from './run-scoped.js';
+import { emptyMutationResult, isCitusZeroShardModifyError } from './citus-empty-modify.js';
+import { runScoped, tenantSetStatement, type StatementScope } from './run-scoped.js';
 
 export interface RunnerDeps {
   model: ApiModel;
@@ -51,8 +52,8 @@ export class OperationRunner {
    */
   async loadDocument(entries: Array<{ key: string; plan: RootPlan | string }>): Promise<string> {
     const started = process.hrtime.bigint();
-    const statement = prepared(sql.compile(compileDocument(entries, { tenant: this.tenant })));
-    const result = await runScoped(this.pool(), { tenant: this.tenant, readOnly: true }, this.tenantSet(), statement);
+    const statement = prepared(sql.compile(compileDocument(entries, this.sqlScope())));
+    const result = await runScoped(this.pool(), this.scope(true), this.tenantSet(), statement);
     this.deps.onStatement?.('query', Number(process.hrtime.bigint() - started) / 1e9);
     return (result.rows[0] as { data: string }).data;
   }
@@ -68,19 +69,34 @@ export class OperationRunner {
   /** A mutation field's JSON value (`affectedRows`, `returning`). */
   async mutate(plan: MutationPlan): Promise<unknown> {
     const started = process.hrtime.bigint();
-    const statement = prepared(sql.compile(compileMutation(plan, { tenant: this.tenant })));
-    const result = await runScoped(this.pool(), { tenant: this.tenant, readOnly: false }, this.tenantSet(), statement);
+    const statement = prepared(sql.compile(compileMutation(plan, this.sqlScope())));
+    const scope = this.scope(false);
+    let result: pg.QueryResult;
+    try {
+      result = await runScoped(this.pool(), scope, this.tenantSet(), statement);
+    } catch (error) {
+      if (scope.citus && plan.kind !== 'insert' && isCitusZeroShardModifyError(error)) return emptyMutationResult(plan);
+      throw error;
+    }
     this.deps.onStatement?.('mutation', Number(process.hrtime.bigint() - started) / 1e9);
     return (result.rows[0] as { result: unknown }).result;
   }
 
   private async runQueries(plans: readonly RootPlan[]): Promise<unknown[]> {
     const started = process.hrtime.bigint();
-    const statement = prepared(sql.compile(compileRoots([...plans], { tenant: this.tenant })));
-    const result = await runScoped(this.pool(), { tenant: this.tenant, readOnly: true }, this.tenantSet(), statement);
+    const statement = prepared(sql.compile(compileRoots([...plans], this.sqlScope())));
+    const result = await runScoped(this.pool(), this.scope(true), this.tenantSet(), statement);
     this.deps.onStatement?.('query', Number(process.hrtime.bigint() - started) / 1e9);
     const row = result.rows[0] as Record<string, unknown>;
     return plans.map((_, i) => row[String(i)] ?? null);
+  }
+
+  private sqlScope(): SqlScope {
+    return { tenant: this.tenant, citus: this.deps.model.mode === 'CITUS' };
+  }
+
+  private scope(readOnly: boolean): StatementScope {
+    return { tenant: this.tenant, readOnly, citus: this.deps.model.mode === 'CITUS', constraintNames: constraintNamesOf(this.deps.model) };
   }
 
   private pool(): pg.Pool {
@@ -110,6 +126,15 @@ function prepared(statement: pg.QueryConfig): pg.QueryConfig {
   }
   return { ...statement, name };
 }
+
+/** Every constraint name of a model's tables, computed once per model. */
+function constraintNamesOf(model: ApiModel): ReadonlySet<string> {
+  let names = constraintNames.get(model);
+  if (!names) constraintNames.set(model, (names = new Set(model.tables.flatMap((t) => t.catalog.constraintNames))));
+  return names;
+}
+
+const constraintNames = new WeakMap<ApiModel, ReadonlySet<string>>();
 
 /** Statement text → name: hashing a long text once instead of per request. */
 const statementNames = new Map<string, string>();

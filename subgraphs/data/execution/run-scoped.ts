@@ -4,6 +4,7 @@ import { TENANT_PATTERN } from '../../../src/auth/identity.js';
 import { forbidden } from '../../../src/errors/safe-error.js';
 import { isInt8, UUID } from '../graphql/scalars.js';
 import { TENANT_SETTING } from '../security/secure-tables.js';
+import { restoreCitusErrorFields } from './citus-error-fields.js';
 import { mapPgError } from './map-pg-error.js';
 
 export interface StatementScope {
@@ -11,6 +12,14 @@ export interface StatementScope {
   tenant: string | null;
   /** Query operations run in a READ ONLY transaction. */
   readOnly: boolean;
+  /**
+   * A Citus coordinator: it forwards a SET LOCAL's whole query string to the workers, so BEGIN and
+   * the tenant setting must travel as two queries (one round trip more) or every worker warns
+   * "there is already a transaction in progress".
+   */
+  citus: boolean;
+  /** Constraint names of the exposed tables (a Citus worker's errors name shard constraints). */
+  constraintNames: ReadonlySet<string>;
 }
 
 /**
@@ -41,7 +50,7 @@ function fitsColumn(tenant: string, column: ApiColumn): boolean {
 
 /**
  * Runs one statement in its own transaction, scoped to the caller: `BEGIN` and the tenant
- * setting travel in one round trip, then the statement, then `COMMIT`. Any failure rolls back
+ * setting (in one round trip on a single node), then the statement, then `COMMIT`. Any failure rolls back
  * and is mapped to a public error; a client whose connection broke is destroyed, not reused.
  */
 export async function runScoped(pool: pg.Pool, scope: StatementScope, setStatement: string | null, statement: pg.QueryConfig): Promise<pg.QueryResult> {
@@ -52,7 +61,13 @@ export async function runScoped(pool: pg.Pool, scope: StatementScope, setStateme
     throw mapPgError(error);
   }
   try {
-    await client.query(`BEGIN${scope.readOnly ? ' READ ONLY' : ''}${setStatement ? `; ${setStatement}` : ''}`);
+    const begin = `BEGIN${scope.readOnly ? ' READ ONLY' : ''}`;
+    if (setStatement && scope.citus) {
+      await client.query(begin);
+      await client.query(setStatement);
+    } else {
+      await client.query(setStatement ? `${begin}; ${setStatement}` : begin);
+    }
     const result = await corked(client, () => client.query(statement));
     if (scope.readOnly) {
       // Nothing to make durable: answer now, and hand the client back once COMMIT is through.
@@ -66,7 +81,7 @@ export async function runScoped(pool: pg.Pool, scope: StatementScope, setStateme
     let broken: Error | undefined;
     await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
     client.release(broken);
-    throw mapPgError(error);
+    throw mapPgError(scope.citus ? restoreCitusErrorFields(error as object, scope.constraintNames) : error);
   }
 }
 

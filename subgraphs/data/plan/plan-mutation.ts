@@ -28,8 +28,10 @@ export function planInsert(context: PlanContext, table: ApiTable, nodes: readonl
     const constraint = table.constraintsByValue.get(onConflictArg.constraint);
     if (!constraint) throw badInput(`onConflict.constraint ${onConflictArg.constraint} is not a unique constraint of ${table.names.type}`);
     const updateColumns = onConflictArg.updateColumns.map((field) => writableColumn(table, field, 'onConflict.updateColumns'));
-    if (scope.tenant !== null && table.tenantColumn && updateColumns.includes(table.tenantColumn)) {
-      throw forbidden(`onConflict.updateColumns must not include ${table.tenantColumn.field}: rows cannot move to another tenant`);
+    if (table.tenantColumn && updateColumns.includes(table.tenantColumn)) {
+      // Never updated in place, as in planUpdate: FORBIDDEN for a tenant token, a usage error for an admin.
+      const message = `onConflict.updateColumns must not include ${table.tenantColumn.field}: rows cannot move to another tenant`;
+      throw scope.tenant === null ? badInput(message) : forbidden(message);
     }
     onConflict = { constraint, updateColumns, where: onConflictArg.where ? planWhere(table, onConflictArg.where, 'onConflict.where') : null };
   }
@@ -43,16 +45,28 @@ export function planInsert(context: PlanContext, table: ApiTable, nodes: readonl
   };
 }
 
-/** `updateT(where, set)`: `set` may not move a row to another tenant. */
+/**
+ * `updateT(where, set)`. `set` never moves a row to another tenant, in either mode: a tenant
+ * token may only name its own tenant (left out of the statement: it changes nothing), and an
+ * admin gets BAD_USER_INPUT — under Citus the tenant column is the distribution column, which
+ * PostgreSQL rows cannot change in place, and a delete + insert would run ON DELETE actions on
+ * rows that refer to it. Moving a row is an insert under the new tenant and a delete of the old.
+ */
 export function planUpdate(context: PlanContext, table: ApiTable, nodes: readonly FieldNode[], args: Args, scope: WriteScope): MutationPlan {
   const setArg = args.set as Args;
-  const set = Object.entries(setArg)
+  let set = Object.entries(setArg)
     .filter(([field, value]) => value !== undefined && field !== '_')
     .map(([field, value]) => ({ column: writableColumn(table, field, 'set'), value }));
-  if (set.length === 0) throw badInput(`${table.names.update}: set names no column`);
   const tenantColumn = table.tenantColumn;
-  const moved = tenantColumn && scope.tenant !== null ? set.find((s) => s.column === tenantColumn && !sameTenant(tenantColumn, s.value, scope.tenant!)) : undefined;
-  if (moved) throw forbidden(`set.${moved.column.field} would move rows to another tenant; your token is for tenant ${scope.tenant}`);
+  const tenantSet = tenantColumn ? set.find((s) => s.column === tenantColumn) : undefined;
+  if (tenantColumn && tenantSet) {
+    if (scope.tenant === null) {
+      throw badInput(`set.${tenantColumn.field}: rows cannot move to another tenant by an update (${tenantColumn.field} is the tenant column); insert the row under the new tenant and delete the old one`);
+    }
+    if (!sameTenant(tenantColumn, tenantSet.value, scope.tenant)) throw forbidden(`set.${tenantColumn.field} would move rows to another tenant; your token is for tenant ${scope.tenant}`);
+    set = set.filter((s) => s !== tenantSet);
+  }
+  if (set.length === 0) throw badInput(`${table.names.update}: set names no column${tenantSet ? ` (other than ${tenantSet.column.field}, which is your tenant already)` : ''}`);
   return { kind: 'update', table, where: planWhere(table, args.where as Args), set, output: planOutput(context, table, nodes) };
 }
 

@@ -1,7 +1,7 @@
 import type { MutationOutputPlan, MutationPlan } from '../plan/plan-types.js';
 import { jsonRows } from './compile-select.js';
 import { compileWhere } from './compile-where.js';
-import { columnRef, jsonObject, sql, tableRef, tenantConditions, valueFor, whereClause, type SQL, type SqlScope } from './sql-parts.js';
+import { columnRef, jsonObject, sql, tableRef, tenantConditions, valueFor, whereClause, type RowRef, type SQL, type SqlScope } from './sql-parts.js';
 
 /**
  * A mutation as one statement: the change in a data-modifying CTE, its result (`affectedRows`,
@@ -55,8 +55,13 @@ function output(plan: MutationPlan, changed: symbol, scope: SqlScope): SQL {
   return jsonObject(outputPlan.map((item): [string, SQL] => {
     if (item.kind === 'typename') return [item.key, sql.fragment`${sql.literal(item.typeName)}::text`];
     if (item.kind === 'affectedRows') return [item.key, sql.fragment`(SELECT count(*)::int FROM ${sql.identifier(changed)})`];
-    const row = Symbol('row');
-    const order = plan.table.primaryKey ? sql.fragment` ORDER BY ${sql.join(plan.table.primaryKey.map((c) => columnRef(row, c)), ', ')}` : sql.blank;
-    return [item.key, jsonRows(item.fields, row, scope, sql.fragment` FROM ${sql.identifier(changed)} AS ${sql.identifier(row)}${order}`)];
+    // The changed rows are a CTE, which Citus treats like a reference table (RowRef).
+    const row: RowRef = {
+      alias: Symbol('row'),
+      recurring: scope.citus,
+      keysFrom: (columns) => sql.fragment`SELECT ${sql.join(columns.map((c) => sql.identifier(c)), ', ')} FROM ${sql.identifier(changed)}`,
+    };
+    const order = plan.table.primaryKey ? sql.fragment` ORDER BY ${sql.join(plan.table.primaryKey.map((c) => columnRef(row.alias, c)), ', ')}` : sql.blank;
+    return [item.key, jsonRows(item.fields, row, scope, sql.fragment`${sql.identifier(changed)} AS ${sql.identifier(row.alias)}`, [], () => order)];
   }));
 }

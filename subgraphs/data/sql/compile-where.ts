@@ -1,6 +1,6 @@
 import type { ApiTable } from '../api-model/api-model.js';
 import type { BoolPlan, OrderPlan } from '../plan/plan-types.js';
-import { columnRef, joinConditions, sql, tableRef, tenantConditions, valueFor, whereClause, type SQL, type SqlScope } from './sql-parts.js';
+import { columnRef, isRecurring, joinConditions, rowRef, sql, tableRef, tenantConditions, valueFor, whereClause, type RowRef, type SQL, type SqlScope } from './sql-parts.js';
 
 const BINARY: Record<string, string> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=', contains: '@>', containedIn: '<@', overlaps: '&&' };
 
@@ -15,11 +15,15 @@ export function compileWhere(plan: BoolPlan, table: ApiTable, alias: symbol, sco
       return sql.fragment`NOT (${compileWhere(plan.item, table, alias, scope)})`;
     case 'related': {
       const target = Symbol(plan.relation.target.names.type);
-      const conditions = [
-        ...joinConditions(plan.relation, alias, target),
-        ...tenantConditions(plan.relation.target, target, scope),
-        compileWhere(plan.where, plan.relation.target, target, scope),
-      ];
+      const inner = [...tenantConditions(plan.relation.target, target, scope), compileWhere(plan.where, plan.relation.target, target, scope)];
+      if (isRecurring(table, scope)) {
+        // Citus refuses a correlated EXISTS below a recurring row: the same test as an
+        // uncorrelated IN, which is true exactly when EXISTS is (false, not NULL, otherwise).
+        const sources = plan.relation.joins.map((j) => columnRef(alias, j.source));
+        const targets = plan.relation.joins.map((j) => columnRef(target, j.target));
+        return sql.fragment`coalesce((${sql.join(sources, ', ')}) IN (SELECT ${sql.join(targets, ', ')} FROM ${tableRef(plan.relation.target)} AS ${sql.identifier(target)}${whereClause(inner)}), false)`;
+      }
+      const conditions = [...joinConditions(plan.relation, alias, target), ...inner];
       return sql.fragment`EXISTS (SELECT 1 FROM ${tableRef(plan.relation.target)} AS ${sql.identifier(target)}${whereClause(conditions)})`;
     }
     case 'compare': {
@@ -49,14 +53,26 @@ export function compileWhere(plan: BoolPlan, table: ApiTable, alias: symbol, sco
   }
 }
 
-/** A sort key's expression: the row's column, or a related row's column through object relations. */
-export function orderExpression(order: OrderPlan, table: ApiTable, alias: symbol, scope: SqlScope): SQL {
-  if (order.path.length === 0) return columnRef(alias, order.column);
+/**
+ * A sort key's expression: the row's column, or a related row's column through object relations
+ * (a correlated subquery, or out of a recurring row a LEFT JOIN added to `joins`, its FROM).
+ */
+export function orderExpression(order: OrderPlan, table: ApiTable, row: RowRef, scope: SqlScope, joins: SQL[]): SQL {
+  if (order.path.length === 0) return columnRef(row.alias, order.column);
   const [relation, ...rest] = order.path;
-  const target = Symbol(relation!.target.names.type);
-  const inner = orderExpression({ ...order, path: rest }, relation!.target, target, scope);
-  const conditions = [...joinConditions(relation!, alias, target), ...tenantConditions(relation!.target, target, scope)];
-  return sql.fragment`(SELECT ${inner} FROM ${tableRef(relation!.target)} AS ${sql.identifier(target)}${whereClause(conditions)} LIMIT 1)`;
+  const target = rowRef(relation!.target, scope);
+  const targetJoins: SQL[] = [];
+  const inner = orderExpression({ ...order, path: rest }, relation!.target, target, scope, targetJoins);
+  const source = sql.fragment`${tableRef(relation!.target)} AS ${sql.identifier(target.alias)}${sql.join(targetJoins, '')}`;
+  if (row.recurring) {
+    const joined = Symbol('sort_key');
+    const keys = relation!.joins.map((j, i) => sql.fragment`${columnRef(target.alias, j.target)} AS ${sql.identifier(`k${i}`)}`);
+    const on = relation!.joins.map((j, i) => sql.fragment`${sql.identifier(joined, `k${i}`)} = ${columnRef(row.alias, j.source)}`);
+    joins.push(sql.fragment` LEFT JOIN (SELECT ${sql.join(keys, ', ')}, ${inner} AS v FROM ${source}${whereClause(tenantConditions(relation!.target, target.alias, scope))}) AS ${sql.identifier(joined)} ON ${sql.join(on, ' AND ')}`);
+    return sql.identifier(joined, 'v');
+  }
+  const conditions = [...joinConditions(relation!, row.alias, target.alias), ...tenantConditions(relation!.target, target.alias, scope)];
+  return sql.fragment`(SELECT ${inner} FROM ${source}${whereClause(conditions)} LIMIT 1)`;
 }
 
 /** ` ASC NULLS FIRST` etc. */

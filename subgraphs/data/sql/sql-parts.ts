@@ -7,6 +7,31 @@ export { sql };
 /** Who a statement runs for. A tenant adds its own filter to every tenant table it reads. */
 export interface SqlScope {
   tenant: string | null;
+  /** The database is a Citus coordinator: relations out of recurring rows are joined (RowRef). */
+  citus: boolean;
+}
+
+/** The row a part of a statement is built around. */
+export interface RowRef {
+  alias: symbol;
+  /**
+   * Citus treats the row's FROM as "recurring" (a reference or local table, or a CTE such as a
+   * mutation's changed rows) and refuses correlated subqueries below it that reach distributed
+   * tables: its relations are joined to it instead of correlated.
+   */
+  recurring: boolean;
+  /** For rows of a CTE: `SELECT <columns> FROM <cte>`, to narrow related rows to the parents' keys. */
+  keysFrom?: (columns: string[]) => SQL;
+}
+
+/** Whether rows of `table` are recurring for Citus (always false on a single node). */
+export function isRecurring(table: ApiTable, scope: SqlScope): boolean {
+  return scope.citus && table.catalog.citus !== 'distributed';
+}
+
+/** A new row of `table`, aliased by a fresh symbol. */
+export function rowRef(table: ApiTable, scope: SqlScope): RowRef {
+  return { alias: Symbol(table.names.type), recurring: isRecurring(table, scope) };
 }
 
 /** json_build_object takes at most 100 arguments: wider objects are built from jsonb pieces. */
