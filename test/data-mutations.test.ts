@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { adminQuery, gqlData, gqlErrorCode } from './support/database.js';
+import { adminQuery, gql, gqlData, gqlErrorCode } from './support/database.js';
 
 /** Rows this file writes live in tenant 2 with student ids from 2 900 000, removed afterwards. */
 const BASE = 2_900_000;
@@ -42,6 +42,19 @@ describe('insert', () => {
     expect(body.code).toBe('BAD_USER_INPUT');
     expect(body.message).toMatch(/unique constraint students_pkey/);
     expect(body.message).not.toMatch(/duplicate key value|DETAIL|INSERT/);
+  });
+
+  it('names the constraint and column in extensions as PostgreSQL does (the same under Citus, whose workers send shard names)', async () => {
+    const unique = await gql('writer', '2', `mutation { insertStudents(objects: [${student(1)}]) { affectedRows } }`);
+    expect(unique.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', constraint: 'students_pkey', sqlState: '23505' });
+    const fk = await gql('writer', '2', `mutation { insertStudents(objects: [${student(5).replace('departmentId: 1', 'departmentId: 999')}]) { affectedRows } }`);
+    expect(fk.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', constraint: 'students_department_fk', sqlState: '23503' });
+    const check = await gql('writer', '2', `mutation { insertStudents(objects: [${student(4, ', gpa: "7.5"')}]) { affectedRows } }`);
+    expect(check.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', constraint: 'students_gpa_check', sqlState: '23514' });
+    const notNull = await gql('writer', '2', `mutation { insertStudents(objects: [{ studentId: "${BASE + 6}", firstName: "X", email: "x6@x", enrolledOn: "2025-01-01" }]) { affectedRows } }`);
+    expect(notNull.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', column: 'last_name', sqlState: '23502' });
+    const referred = await gql('admin', null, `mutation { deleteStudents(where: { universityId: { eq: 1 }, studentId: { eq: "100001" } }) { affectedRows } }`);
+    expect(referred.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', constraint: 'enrollments_student_fk', sqlState: '23503' });
   });
 
   it('maps foreign-key and not-null violations to BAD_USER_INPUT', async () => {
@@ -125,6 +138,39 @@ describe('roles', () => {
       expect((await gqlErrorCode('reader', '2', mutation)).code).toBe('FORBIDDEN');
     }
     expect(await exists(20)).toBe(false);
+  });
+
+  it('never moves a row to another tenant by an update: BAD_USER_INPUT for an admin too, and nothing changes', async () => {
+    const before = await adminQuery('SELECT university_id, last_name FROM students WHERE student_id = $1', [BASE + 1]);
+    const moved = await gqlErrorCode('admin', null, `mutation { updateStudents(where: { universityId: { eq: 2 }, studentId: { eq: "${BASE + 1}" } }, set: { universityId: 3, lastName: "Moved" }) { affectedRows } }`);
+    expect(moved.code).toBe('BAD_USER_INPUT');
+    expect(moved.message).toMatch(/insert the row under the new tenant and delete the old one/);
+    expect(before).toHaveLength(1);
+    expect(await adminQuery('SELECT university_id, last_name FROM students WHERE student_id = $1', [BASE + 1])).toEqual(before);
+    const upsert = await gqlErrorCode('admin', null, `mutation { insertStudents(objects: [{ universityId: 2, ${student(1).slice(2)}], onConflict: { constraint: students_pkey, updateColumns: [universityId] }) { affectedRows } }`);
+    expect(upsert.code).toBe('BAD_USER_INPUT');
+  });
+
+  it("lets a writer name its own tenant in set (it changes nothing) beside real changes", async () => {
+    const data = await gqlData<{ updateStudents: { affectedRows: number; returning: Array<{ universityId: number; lastName: string }> } }>(
+      'writer', '2', `mutation { updateStudents(where: { studentId: { eq: "${BASE + 1}" } }, set: { universityId: 2, lastName: "Student1" }) { affectedRows returning { universityId lastName } } }`,
+    );
+    expect(data.updateStudents).toEqual({ affectedRows: 1, returning: [{ universityId: 2, lastName: 'Student1' }] });
+    expect(await adminQuery('SELECT university_id, last_name FROM students WHERE student_id = $1', [BASE + 1])).toEqual([{ university_id: 2, last_name: 'Student1' }]);
+    expect((await gqlErrorCode('writer', '2', `mutation { updateStudents(where: {}, set: { universityId: 2 }) { affectedRows } }`)).message).toMatch(/set names no column \(other than universityId/);
+  });
+
+  it('returns relations in both directions from an admin mutation (under Citus: joined, not correlated, below the changed rows)', async () => {
+    const data = await gqlData<{ updateStudents: unknown; updateUniversities: unknown }>(
+      'admin', null,
+      `mutation {
+        updateStudents(where: { universityId: { eq: 2 }, studentId: { eq: "${BASE + 1}" } }, set: { gpa: "3.30" }) { affectedRows returning { studentId gpa department { name university { name } } enrollmentsAggregate { count } } }
+        updateUniversities(where: { universityId: { eq: 2 } }, set: { city: "Porto" }) { affectedRows returning { name departments(limit: 2, offset: 1) { departmentId } departmentsAggregate { count } } }
+      }`,
+    );
+    const [{ n: enrollments }] = await adminQuery<{ n: number }>('SELECT count(*)::int AS n FROM enrollments WHERE university_id = 2 AND student_id = $1', [BASE + 1]) as [{ n: number }];
+    expect(data.updateStudents).toEqual({ affectedRows: 1, returning: [{ studentId: String(BASE + 1), gpa: '3.30', department: { name: 'Computer Science', university: { name: 'University of Porto' } }, enrollmentsAggregate: { count: enrollments } }] });
+    expect(data.updateUniversities).toEqual({ affectedRows: 1, returning: [{ name: 'University of Porto', departments: [{ departmentId: 2 }, { departmentId: 3 }], departmentsAggregate: { count: 10 } }] });
   });
 
   it('lets an admin write any tenant and reference tables', async () => {

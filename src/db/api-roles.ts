@@ -35,8 +35,8 @@ export function apiRoleUrl(adminUrl: string, dbRole: string): string {
 /**
  * Creates the API roles if missing and (re)sets their passwords; grants them the database and the
  * exposed schemas. Table privileges are granted per table when the data subgraph secures it. Under
- * Citus the role DDL propagates to the workers, and pg_dist_authinfo gives the coordinator the
- * passwords it needs to reach the workers as these roles. Idempotent; safe to run at every start.
+ * Citus the role DDL propagates to the workers, and pg_dist_authinfo (on every node) gives the
+ * nodes the passwords they need to reach each other as these roles. Idempotent; safe to run at every start.
  */
 export async function ensureApiRoles(client: pg.ClientBase, options: { adminPassword: string; database: string; schemas: string[]; citus: boolean }): Promise<void> {
   await client.query('BEGIN');
@@ -56,13 +56,34 @@ export async function ensureApiRoles(client: pg.ClientBase, options: { adminPass
         if (exists) await client.query(`GRANT USAGE ON SCHEMA ${client.escapeIdentifier(schema)} TO ${name}`);
       }
       if (options.citus) {
-        await client.query('DELETE FROM pg_dist_authinfo WHERE nodeid = 0 AND rolename = $1', [dbRole]);
-        await client.query(`INSERT INTO pg_dist_authinfo (nodeid, rolename, authinfo) VALUES (0, $1, $2)`, [dbRole, `password=${apiRolePassword(options.adminPassword, dbRole)}`]);
+        for (const command of authinfoCommands(client, dbRole, options.adminPassword)) await client.query(command);
       }
     }
     await client.query('COMMIT');
+    // Citus does not sync pg_dist_authinfo: the workers get the rows too (once the roles exist
+    // there, i.e. after the commit), so that a statement a worker routes to the other nodes, as
+    // the role that runs it, can log in there.
+    if (options.citus) {
+      for (const dbRole of Object.values(API_DB_ROLES)) {
+        for (const command of authinfoCommands(client, dbRole, options.adminPassword)) {
+          const { rows } = await client.query<{ nodename: string; nodeport: number; success: boolean; result: string }>('SELECT * FROM run_command_on_workers($1)', [command]);
+          const failed = rows.find((r) => !r.success);
+          if (failed) throw new Error(`could not store ${dbRole}'s credentials on ${failed.nodename}:${failed.nodeport}: ${failed.result}`);
+        }
+      }
+    }
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw new Error(`could not set up the API database roles: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** The statements that give a node a role's password for its connections to the other nodes. */
+function authinfoCommands(client: pg.ClientBase, dbRole: string, adminPassword: string): string[] {
+  const role = client.escapeLiteral(dbRole);
+  const authinfo = client.escapeLiteral(`password=${apiRolePassword(adminPassword, dbRole)}`);
+  return [
+    `DELETE FROM pg_dist_authinfo WHERE nodeid = 0 AND rolename = ${role}`,
+    `INSERT INTO pg_dist_authinfo (nodeid, rolename, authinfo) VALUES (0, ${role}, ${authinfo})`,
+  ];
 }

@@ -4,6 +4,8 @@ import type { ClusterMode } from '../db/bootstrap/migrations.js';
 /** What `up` publishes for `status`, `token`, `seed` and scripts. */
 export interface StackInfo {
   mode: ClusterMode;
+  /** The PostgreSQL nodes (the coordinator, then the Citus workers), as last checked by `up`. */
+  nodes: Array<{ name: string; host: string; port: number; role: 'coordinator' | 'worker'; healthy: boolean }>;
   urls: { graphql: string; nginx: string | null; postgres: string; redis: string; chroma: string };
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import pg from 'pg';
 import type { Config } from '../config/config.js';
 import { ensureApiRoles } from '../db/api-roles.js';
+import { assertSameCitusVersion, assertWorkersReachable } from '../db/bootstrap/check-citus-nodes.js';
 import { ensureCitusMembership } from '../db/bootstrap/citus-membership.js';
 import { ensureDatabase } from '../db/bootstrap/ensure-database.js';
 import { migrate, type ClusterMode } from '../db/bootstrap/migrations.js';
@@ -121,6 +122,7 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
 
     const info: StackInfo = {
       mode,
+      nodes: await checkNodes(mode, host, pgNodes, coordinatorUrl),
       urls: {
         graphql: `http://${host}:${config.DISTRAG_GATEWAY_PORT}/graphql`,
         nginx: nginx ? `http://${host}:${config.DISTRAG_NGINX_PORT}/graphql` : null,
@@ -150,14 +152,18 @@ async function bootstrapDatabase(options: {
   report: (line: string) => void;
 }): Promise<void> {
   const { mode, host, secrets } = options;
+  const nodeUrls = options.pgNodes.map((node) => ({ name: node.name, url: adminUrl({ host, port: node.port, password: secrets.pgPassword }) }));
   for (const node of options.pgNodes) {
     const address = { host, port: node.port, password: secrets.pgPassword };
     await ensureDatabase(adminUrl(address, 'postgres'), adminUrl(address), mode === 'CITUS');
   }
+  if (mode === 'CITUS') await assertSameCitusVersion(nodeUrls);
   const client = new pg.Client({ connectionString: options.coordinatorUrl });
   await client.connect();
   try {
     if (mode === 'CITUS') {
+      // Workers the metadata lists must answer before any Citus call or DDL reaches for them.
+      await assertWorkersReachable(client);
       const [coordinator, ...workers] = options.pgNodes;
       await ensureCitusMembership(client, { host, port: coordinator!.port }, workers.map((w) => ({ host, port: w.port })));
     }
@@ -172,6 +178,30 @@ async function bootstrapDatabase(options: {
   } finally {
     await client.end();
   }
+}
+
+/** Each PostgreSQL node and whether it answers (workers: as the coordinator reaches them). */
+async function checkNodes(mode: ClusterMode, host: string, pgNodes: Array<{ name: string; port: number }>, coordinatorUrl: string): Promise<StackInfo['nodes']> {
+  const reachable = new Map<number, boolean>();
+  if (mode === 'CITUS') {
+    const client = new pg.Client({ connectionString: coordinatorUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ nodeport: number; ok: boolean }>(
+        `SELECT nodeport, citus_check_connection_to_node(nodename, nodeport) AS ok FROM pg_dist_node WHERE groupid <> 0 AND noderole = 'primary'`,
+      );
+      for (const row of rows) reachable.set(row.nodeport, row.ok);
+    } finally {
+      await client.end();
+    }
+  }
+  return pgNodes.map((node, i) => ({
+    name: node.name,
+    host,
+    port: node.port,
+    role: i === 0 ? 'coordinator' : 'worker',
+    healthy: i === 0 ? true : reachable.get(node.port) === true,
+  }));
 }
 
 /** The DISTRAG_* settings of a parsed configuration, as environment variables again. */

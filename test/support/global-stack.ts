@@ -36,6 +36,9 @@ export default async function setup(project: TestProject) {
     env: { DISTRAG_SEED_SCALE: '0.1', DISTRAG_SUBSCRIPTION_BUFFER: '200', DISTRAG_WS_PING_MS: '2000', DISTRAG_SCHEMA_POLL_MS: '60000' },
     report: (line) => console.error(`[stack] ${line}`),
   });
+  // The summary reporter (same process) names the mode the suite ran in.
+  process.env.DISTRAG_TEST_STACK_MODE = stack.info.mode;
+  console.error(`[stack] mode ${stack.info.mode}: ${stack.info.nodes.map((n) => `${n.name} :${n.port}`).join(', ')}`);
   const secrets = readSecrets(stackLayout(stack.config.home).secretsFile, stack.config);
   const env = Object.fromEntries(Object.entries(stack.config).filter(([k, v]) => k.startsWith('DISTRAG_') && v !== undefined).map(([k, v]) => [k, String(v)]));
   project.provide('stack', {

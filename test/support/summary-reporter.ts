@@ -1,6 +1,6 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
-/** Prints the plain closing line CI reads: "N passed, N failed, N skipped". */
+/** Prints the plain closing line CI reads: "mode CITUS: N passed, N failed, N skipped". */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     let passed = 0;
@@ -15,6 +15,7 @@ export default class SummaryReporter implements Reporter {
       }
       if (module.state() === 'failed' && module.children.size === 0) failed++;
     }
-    process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    const mode = process.env.DISTRAG_TEST_STACK_MODE;
+    process.stdout.write(`\n${mode ? `mode ${mode}: ` : ''}${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }

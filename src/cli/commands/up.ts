@@ -35,7 +35,9 @@ export async function upCommand(args: string[], config: Config): Promise<number>
 
   const secrets = loadOrCreateSecrets(stackLayout(config.home).secretsFile, config);
   const token = await signUserToken(secrets.jwtSecret, { sub: 'dev-admin', role: 'admin' });
-  console.log(`DistRAG is up (mode ${info.mode}).
+  const workerNodes = info.nodes.filter((n) => n.role === 'worker');
+  const citus = workerNodes.length === 0 ? '' : `: coordinator :${info.nodes[0]!.port}, ${workerNodes.length} worker${workerNodes.length > 1 ? 's' : ''} (${workerNodes.map((w) => `${w.name} :${w.port} ${w.healthy ? 'healthy' : 'NOT REACHABLE'}`).join(', ')})`;
+  console.log(`DistRAG is up (mode ${info.mode}${citus}).
   GraphQL:    ${info.urls.graphql}${info.urls.nginx ? `\n  via NGINX:  ${info.urls.nginx}` : ''}
   PostgreSQL: ${info.urls.postgres}
   Redis:      ${info.urls.redis}
