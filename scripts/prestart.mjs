@@ -42,6 +42,13 @@ if (missing.length > 0) {
   }
 }
 
+// CITUS mode needs the citus extension, which no distribution packages: offer the command that
+// installs it (from Citus's own package repository, or by building a source tree).
+if (process.env.DISTRAG_CITUS !== 'off' && !hasCitus()) {
+  say(`the citus extension is not installed: DistRAG runs single-node (mode SINGLE)${process.env.DISTRAG_CITUS === 'on' ? ', and DISTRAG_CITUS=on will refuse to start' : ''}`);
+  say('for CITUS mode: `npx distrag install-citus` (Citus\'s package repository) or `npx distrag install-citus --from-source DIR` (a Citus source tree)');
+}
+
 if (!fs.existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
   say('installing npm dependencies (npm ci)');
   run('npm', ['ci']); // `prepare` builds the project
@@ -54,6 +61,15 @@ function hasPostgres() {
   const dirs = fs.existsSync(base) ? fs.readdirSync(base).filter((v) => Number(v) >= 15).map((v) => path.join(base, v, 'bin')) : [];
   if (process.env.DISTRAG_PG_BIN) dirs.unshift(process.env.DISTRAG_PG_BIN);
   return dirs.some((dir) => ['postgres', 'initdb', 'pg_basebackup', 'pg_config'].every((t) => fs.existsSync(path.join(dir, t))));
+}
+
+function hasCitus() {
+  const base = '/usr/lib/postgresql';
+  const dirs = fs.existsSync(base) ? fs.readdirSync(base).filter((v) => Number(v) >= 15).sort((a, b) => Number(b) - Number(a)).map((v) => path.join(base, v, 'bin')) : [];
+  const binDir = process.env.DISTRAG_PG_BIN ?? dirs[0];
+  if (!binDir || !fs.existsSync(path.join(binDir, 'pg_config'))) return false;
+  const sharedir = spawnSync(path.join(binDir, 'pg_config'), ['--sharedir'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+  return fs.existsSync(path.join(sharedir, 'extension', 'citus.control'));
 }
 
 function hasRedis() {
