@@ -4,6 +4,7 @@ import { signUserToken } from '../src/auth/user-token.js';
 import { startPrivateStack } from '../src/stack/private-stack.js';
 import { readSecrets } from '../src/stack/secrets.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
+import { benchStackEnv } from './bench-stack-env.js';
 import type { BenchmarkOptions } from './run-benchmark.js';
 import { writeResults } from './write-results.js';
 import { readCatalog } from '../subgraphs/data/catalog/read-catalog.js';
@@ -156,7 +157,7 @@ const WHERE_THE_TIME_WENT = [
  */
 export async function dataBenchmark(options: BenchmarkOptions): Promise<void> {
   options.report('starting a private stack');
-  const stack = await startPrivateStack({ prefix: 'distrag-bench', env: { DISTRAG_SEED_SCALE: '1', DISTRAG_LOG_LEVEL: 'warn' }, report: options.report });
+  const stack = await startPrivateStack({ prefix: 'distrag-bench', env: benchStackEnv(options.mode, { DISTRAG_SEED_SCALE: '1' }), report: options.report });
   let pool: pg.Pool | null = null;
   try {
     const secrets = readSecrets(stackLayout(stack.config.home).secretsFile, stack.config);
@@ -211,18 +212,22 @@ export async function dataBenchmark(options: BenchmarkOptions): Promise<void> {
     const goalMet = sameRatios.a.preciseP50 <= 2;
     const files = writeResults(
       'data',
+      stack.info.mode,
       {
         title: 'Data API vs raw pg (`npx distrag bench data`)',
         columns: ['case', 'path', 'req/s', 'p50 ms', 'p99 ms', 'errors'],
+        keyColumns: 2,
         rows,
         notes: [
-          `Goal: (a) gateway p50 within 2 × raw pg p50 with the same SQL — ${goalMet ? 'met' : 'not met'}: ${results.a.gateway.preciseP50.toFixed(2)} ms vs ${results.a.sameSql.preciseP50.toFixed(2)} ms = ${sameRatios.a.preciseP50.toFixed(2)} × (sub-millisecond resolution). Against hand-written SQL returning plain rows (no JSON): ${ratios.a.preciseP50.toFixed(2)} ×.`,
+          `Goal: (a) gateway p50 within 2 × raw pg p50 with the same SQL — ${goalMet ? 'met' : 'not met'}: ${results.a.gateway.preciseP50.toFixed(2)} ms vs ${results.a.sameSql.preciseP50.toFixed(2)} ms = ${sameRatios.a.preciseP50.toFixed(2)} × (sub-millisecond resolution). Against hand-written SQL returning plain rows (no JSON): ${ratios.a.preciseP50.toFixed(2)} ×. (b) at sub-millisecond resolution: p50 ${results.b.gateway.preciseP50.toFixed(2)} ms vs ${results.b.raw.preciseP50.toFixed(2)} ms = ${ratios.b.preciseP50.toFixed(2)} ×.`,
+          `First-response check: (a) ${results.a.check}; (b) ${results.b.check}.`,
+        ],
+        sharedNotes: [
           `"The API's own statement" is the exact SQL the data subgraph sends for the GraphQL query (compiled in the benchmark by the same planner, \`statementForQuery\`), run with pg as the admin role in autocommit: the database's share. The gateway path adds the gateway and data-subgraph hops, the transaction and the tenant setting (row-level security).`,
           `(a) GraphQL \`${FLAT.graphql}\`; raw: \`${oneLine(FLAT.sql)}\` with [${UNIVERSITY}].`,
-          `(b) GraphQL \`${NESTED.graphql}\`; raw: one statement, \`json_agg\` with correlated subqueries universities → departments → students (ORDER BY student_id LIMIT 20), see bench/data-benchmark.ts. (b) at sub-millisecond resolution: p50 ${results.b.gateway.preciseP50.toFixed(2)} ms vs ${results.b.raw.preciseP50.toFixed(2)} ms = ${ratios.b.preciseP50.toFixed(2)} ×.`,
+          `(b) GraphQL \`${NESTED.graphql}\`; raw: one statement, \`json_agg\` with correlated subqueries universities → departments → students (ORDER BY student_id LIMIT 20), see bench/data-benchmark.ts.`,
           `Gateway: autocannon POSTs, reader token of tenant ${UNIVERSITY}, a response checked for shape and no \`errors\` before and after each run; errors = socket errors + non-2xx. Raw pg: \`pg.Pool\` (max = connections) on the admin URL of the PostgreSQL node, a closed loop of ${options.connections} concurrent workers, latency per query by \`process.hrtime.bigint()\`, reported like autocannon (whole ms, mean req/s).`,
-          `${options.duration} s per path, ${options.connections} connections each, after a ${WARM_UP_SECONDS} s warm-up of both paths; demo data scale 1; ${stack.info.mode === 'CITUS' ? 'Citus' : 'single-node PostgreSQL'}. The load generator, the gateway, the subgraphs and PostgreSQL all share this 2-core machine.`,
-          `First-response check: (a) ${results.a.check}; (b) ${results.b.check}.`,
+          `${options.duration} s per path, ${options.connections} connections each, after a ${WARM_UP_SECONDS} s warm-up of both paths; demo data scale 1; SINGLE: one PostgreSQL node; CITUS: a coordinator and 2 workers (the tenant's statements route to the one worker holding its shard). The load generator, the gateway, the subgraphs and every PostgreSQL node share this 2-core machine.`,
           ...WHERE_THE_TIME_WENT,
         ],
       },

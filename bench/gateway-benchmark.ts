@@ -4,6 +4,7 @@ import { signUserToken } from '../src/auth/user-token.js';
 import { startPrivateStack } from '../src/stack/private-stack.js';
 import { readSecrets } from '../src/stack/secrets.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
+import { benchStackEnv } from './bench-stack-env.js';
 import type { BenchmarkOptions } from './run-benchmark.js';
 import { writeResults } from './write-results.js';
 
@@ -20,7 +21,7 @@ interface Load {
 /** One simple query straight to the data subgraph and through the gateway, same load each. */
 export async function gatewayBenchmark(options: BenchmarkOptions): Promise<void> {
   options.report('starting a private stack');
-  const stack = await startPrivateStack({ prefix: 'distrag-bench', env: { DISTRAG_SEED_SCALE: '0.5', DISTRAG_LOG_LEVEL: 'warn' }, report: options.report });
+  const stack = await startPrivateStack({ prefix: 'distrag-bench', env: benchStackEnv(options.mode, { DISTRAG_SEED_SCALE: '0.5' }), report: options.report });
   try {
     const secrets = readSecrets(stackLayout(stack.config.home).secretsFile, stack.config);
     const identity = { sub: 'bench', role: 'reader' as const, tenant: '1' };
@@ -39,16 +40,19 @@ export async function gatewayBenchmark(options: BenchmarkOptions): Promise<void>
     const ratio = gateway.requests / subgraph.requests;
     const files = writeResults(
       'gateway',
+      stack.info.mode,
       {
         title: 'Gateway overhead (`npx distrag bench gateway`)',
         columns: ['path', 'req/s', 'p50 ms', 'p99 ms', 'errors'],
+        keyColumns: 1,
         rows: [
           ['data subgraph direct', subgraph.requests.toFixed(0), subgraph.p50, subgraph.p99, subgraph.errors + subgraph.non2xx],
           ['through the gateway', gateway.requests.toFixed(0), gateway.p50, gateway.p99, gateway.errors + gateway.non2xx],
           ['ratio gateway / direct', ratio.toFixed(2), (gateway.p50 / Math.max(subgraph.p50, 0.001)).toFixed(2), (gateway.p99 / Math.max(subgraph.p99, 0.001)).toFixed(2), ''],
         ],
-        notes: [
-          `Query \`{ universities(limit: 10) { universityId name city } }\` (one PostgreSQL read), ${options.duration} s, ${options.connections} connections (autocannon), load generator on the same machine.`,
+        notes: [`gateway / direct throughput ${ratio.toFixed(2)} (goal ≥ 0.5: ${ratio >= 0.5 ? 'met' : 'not met'}).`],
+        sharedNotes: [
+          `Query \`{ universities(limit: 10) { universityId name city } }\` (one PostgreSQL read; a reference table under Citus), ${options.duration} s, ${options.connections} connections (autocannon), load generator on the same machine.`,
           'Goal: gateway throughput ≥ 0.5 × direct.',
           ...WHERE_THE_TIME_WENT,
         ],

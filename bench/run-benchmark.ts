@@ -1,10 +1,13 @@
 import type { Config } from '../src/config/config.js';
+import type { ClusterMode } from '../src/db/bootstrap/migrations.js';
 import { dataBenchmark } from './data-benchmark.js';
 import { eventsBenchmark } from './events-benchmark.js';
 import { gatewayBenchmark } from './gateway-benchmark.js';
 
 export interface BenchmarkOptions {
   config: Config;
+  /** The private stack's mode: SINGLE (DISTRAG_CITUS=off) or CITUS (on). */
+  mode: ClusterMode;
   duration: number;
   connections: number;
   report: (line: string) => void;
@@ -22,3 +25,4 @@ export async function runBenchmark(name: string, options: BenchmarkOptions): Pro
   if (!benchmark) throw new Error(`unknown benchmark ${name}`);
   await benchmark(options);
 }
+

@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { adminQuery, gql } from './support/database.js';
 import { lastEventId, subscribe } from './support/subscriptions.js';
 
@@ -9,7 +10,7 @@ interface SchemaChanged {
 const QUERY = 'subscription ($after: ID) { schemaChanged(after: $after) { id commandTag objectType objectIdentity version resync } }';
 
 afterAll(async () => {
-  await adminQuery('DROP TABLE IF EXISTS events_ddl_probe, events_ddl_second');
+  await adminQuery('DROP TABLE IF EXISTS events_ddl_probe, events_ddl_second, events_ddl_slow, events_ddl_quick');
 });
 
 describe('schemaChanged', () => {
@@ -33,6 +34,26 @@ describe('schemaChanged', () => {
       expect([...versions].sort((a, b) => a - b)).toEqual(versions);
       expect(sub.errors).toEqual([]);
     } finally {
+      await sub.close();
+    }
+  });
+
+  it('publishes a DDL transaction that commits after a later-started one (versions follow commit order)', async () => {
+    const sub = await subscribe<SchemaChanged>(QUERY, { variables: { after: await lastEventId('schema') } });
+    const slow = new pg.Client({ connectionString: inject('stack').info.urls.postgres });
+    await slow.connect();
+    try {
+      await slow.query('BEGIN');
+      await slow.query('CREATE TABLE events_ddl_slow (university_id integer NOT NULL, id integer NOT NULL, PRIMARY KEY (university_id, id))');
+      await adminQuery('CREATE TABLE events_ddl_quick (university_id integer NOT NULL, id integer NOT NULL, PRIMARY KEY (university_id, id))');
+      await sub.waitFor((e) => e.schemaChanged.objectIdentity === 'public.events_ddl_quick');
+      await slow.query('COMMIT');
+      await sub.waitFor((e) => e.schemaChanged.objectIdentity === 'public.events_ddl_slow');
+      const versions = sub.received.map((e) => e.schemaChanged.version!);
+      expect([...versions].sort((a, b) => a - b)).toEqual(versions);
+    } finally {
+      await slow.query('ROLLBACK').catch(() => undefined);
+      await slow.end();
       await sub.close();
     }
   });

@@ -33,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'schema change events', apply: { sqlFile: '005_schema_change_events.sql' } },
   { version: 6, name: 'reference-table registration is a schema event', apply: { sqlFile: '006_reference_table_event.sql' } },
   { version: 7, name: 'schema change events that know Citus shards', apply: { sqlFile: NODE_EVENT_TRIGGERS_FILE } },
+  { version: 8, name: 'schema change versions in commit order', apply: { sqlFile: '008_schema_change_commit_order.sql' } },
 ];
 
 /** A file of schema/sql as its statements, one per query. */

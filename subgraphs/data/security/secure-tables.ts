@@ -52,6 +52,10 @@ export async function secureTables(client: pg.ClientBase, tables: CatalogTable[]
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('distrag_meta.secure_tables'))`);
       // DistRAG's own DDL: not a schema change event (the event trigger skips it).
       await client.query(`SET LOCAL distrag.internal_ddl = 'on'`);
+      // GRANT takes no lock on the table: without one, a user's ALTER TABLE running at the same
+      // moment fails with "tuple concurrently updated". This lock waits for DDL and makes DDL
+      // wait, but lets reads and writes through.
+      await client.query(`LOCK TABLE ${client.escapeIdentifier(table.schema)}.${client.escapeIdentifier(table.name)} IN SHARE UPDATE EXCLUSIVE MODE`);
       for (const statement of statements) await client.query(statement);
       await client.query('COMMIT');
     } catch (error) {
