@@ -29,6 +29,8 @@ interface ModeRun {
 }
 
 const MODES: ClusterMode[] = ['SINGLE', 'CITUS'];
+/** Read when the benchmark process starts: the code it measures (a commit made meanwhile is not it). */
+const MEASURED_COMMIT = currentCommit();
 const resultsDir = path.join(projectRoot, 'bench', 'results');
 
 /**
@@ -39,7 +41,7 @@ const resultsDir = path.join(projectRoot, 'bench', 'results');
  */
 export function writeResults(name: string, mode: ClusterMode, table: BenchTable, raw: unknown): { md: string; json: string } {
   fs.mkdirSync(resultsDir, { recursive: true });
-  const run: ModeRun = { name, mode, commit: currentCommit(), at: new Date().toISOString(), machine: machineLine(), table, raw };
+  const run: ModeRun = { name, mode, commit: MEASURED_COMMIT, at: new Date().toISOString(), machine: machineLine(), table, raw };
   fs.writeFileSync(path.join(resultsDir, `${name}.${mode.toLowerCase()}.json`), JSON.stringify(run, null, 2));
   const runs = MODES.map((m) => readRun(name, m)).filter((r): r is ModeRun => r !== null);
   const md = renderRuns(runs);

@@ -10,7 +10,7 @@ import { parseFlags } from '../parse-flags.js';
  * on private stacks (both modes by default when Citus is installed), writes bench/results/NAME.{md,json}.
  */
 export async function benchCommand(args: string[], config: Config): Promise<number> {
-  const { values, positionals } = parseFlags('bench', args, { duration: { type: 'string' }, connections: { type: 'string' }, mode: { type: 'string' } }, 1);
+  const { values, positionals } = parseFlags('bench', args, { duration: { type: 'string' }, connections: { type: 'string' }, mode: { type: 'string' } }, Object.keys(BENCHMARKS).length);
   const names = positionals.length > 0 && positionals[0] !== 'all' ? positionals : Object.keys(BENCHMARKS);
   for (const name of names) {
     if (!(name in BENCHMARKS)) throw new CliError(`distrag bench: unknown benchmark "${name}"; known: ${Object.keys(BENCHMARKS).join(', ')}`, 2);
