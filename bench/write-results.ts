@@ -93,11 +93,15 @@ export function renderRuns(runs: ModeRun[]): string {
   ].join('\n');
 }
 
-/** The commit the working tree is at (`+dirty` when it has uncommitted changes to tracked files). */
+/**
+ * The commit the working tree is at, `+dirty` when the code being measured has uncommitted
+ * changes (tests, docs and earlier results do not count).
+ */
 function currentCommit(): string {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short=10', 'HEAD'], { cwd: projectRoot, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: projectRoot, encoding: 'utf8' }).trim() !== '';
+    const code = ['.', ':!test', ':!bench/results', ':!*.md'];
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', ...code], { cwd: projectRoot, encoding: 'utf8' }).trim() !== '';
     return dirty ? `${sha}+dirty` : sha;
   } catch {
     return 'unknown';
