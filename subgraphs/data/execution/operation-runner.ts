@@ -11,7 +11,7 @@ import { compileDocument, compileRoots } from '../sql/compile-select.js';
 import { sql, type SqlScope } from '../sql/sql-parts.js';
 import type { ApiPools } from './api-pools.js';
 import { emptyMutationResult, isCitusZeroShardModifyError } from './citus-empty-modify.js';
-import { runScoped, tenantSetStatement, type StatementScope } from './run-scoped.js';
+import { runScoped, SEQUENTIAL_MODIFY, tenantSetStatement, type StatementScope } from './run-scoped.js';
 
 export interface RunnerDeps {
   model: ApiModel;
@@ -53,7 +53,7 @@ export class OperationRunner {
   async loadDocument(entries: Array<{ key: string; plan: RootPlan | string }>): Promise<string> {
     const started = process.hrtime.bigint();
     const statement = prepared(sql.compile(compileDocument(entries, this.sqlScope())));
-    const result = await runScoped(this.pool(), this.scope(true), this.tenantSet(), statement);
+    const result = await runScoped(this.pool(), this.scope(true), this.settings(), statement);
     this.deps.onStatement?.('query', Number(process.hrtime.bigint() - started) / 1e9);
     return (result.rows[0] as { data: string }).data;
   }
@@ -73,7 +73,8 @@ export class OperationRunner {
     const scope = this.scope(false);
     let result: pg.QueryResult;
     try {
-      result = await runScoped(this.pool(), scope, this.tenantSet(), statement);
+      const writesReference = scope.citus && plan.table.catalog.citus !== 'distributed';
+      result = await runScoped(this.pool(), scope, writesReference ? [...this.settings(), SEQUENTIAL_MODIFY] : this.settings(), statement);
     } catch (error) {
       if (scope.citus && plan.kind !== 'insert' && isCitusZeroShardModifyError(error)) return emptyMutationResult(plan);
       throw error;
@@ -85,7 +86,7 @@ export class OperationRunner {
   private async runQueries(plans: readonly RootPlan[]): Promise<unknown[]> {
     const started = process.hrtime.bigint();
     const statement = prepared(sql.compile(compileRoots([...plans], this.sqlScope())));
-    const result = await runScoped(this.pool(), this.scope(true), this.tenantSet(), statement);
+    const result = await runScoped(this.pool(), this.scope(true), this.settings(), statement);
     this.deps.onStatement?.('query', Number(process.hrtime.bigint() - started) / 1e9);
     const row = result.rows[0] as Record<string, unknown>;
     return plans.map((_, i) => row[String(i)] ?? null);
@@ -96,11 +97,17 @@ export class OperationRunner {
   }
 
   private scope(readOnly: boolean): StatementScope {
-    return { tenant: this.tenant, readOnly, citus: this.deps.model.mode === 'CITUS', constraintNames: constraintNamesOf(this.deps.model) };
+    return { ...this.sqlScope(), readOnly, constraintNames: constraintNamesOf(this.deps.model) };
   }
 
   private pool(): pg.Pool {
     return this.deps.pools.for(this.identity.role);
+  }
+
+  /** What each transaction sets first: the tenant's SET LOCAL (none for admins). */
+  private settings(): string[] {
+    const set = this.tenantSet();
+    return set === null ? [] : [set];
   }
 
   private tenantSet(): string | null {

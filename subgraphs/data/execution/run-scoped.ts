@@ -14,7 +14,7 @@ export interface StatementScope {
   readOnly: boolean;
   /**
    * A Citus coordinator: it forwards a SET LOCAL's whole query string to the workers, so BEGIN and
-   * the tenant setting must travel as two queries (one round trip more) or every worker warns
+   * each setting must travel as queries of their own (a round trip more each) or every worker warns
    * "there is already a transaction in progress".
    */
   citus: boolean;
@@ -49,11 +49,20 @@ function fitsColumn(tenant: string, column: ApiColumn): boolean {
 }
 
 /**
- * Runs one statement in its own transaction, scoped to the caller: `BEGIN` and the tenant
- * setting (in one round trip on a single node), then the statement, then `COMMIT`. Any failure rolls back
- * and is mapped to a public error; a client whose connection broke is destroyed, not reused.
+ * Citus refuses to write a reference table in a transaction that has read distributed tables over
+ * parallel connections ("cannot modify table … because there was a parallel operation on a
+ * distributed table"), which one statement does when its WHERE goes through a relation to a
+ * distributed table. Writes to a reference table therefore run with one connection per node.
  */
-export async function runScoped(pool: pg.Pool, scope: StatementScope, setStatement: string | null, statement: pg.QueryConfig): Promise<pg.QueryResult> {
+export const SEQUENTIAL_MODIFY = `SET LOCAL citus.multi_shard_modify_mode TO 'sequential'`;
+
+/**
+ * Runs one statement in its own transaction, scoped to the caller: `BEGIN` and the settings (the
+ * tenant's SET LOCAL; in one round trip on a single node), then the statement, then `COMMIT`. Any
+ * failure rolls back and is mapped to a public error; a client whose connection broke is
+ * destroyed, not reused.
+ */
+export async function runScoped(pool: pg.Pool, scope: StatementScope, settings: readonly string[], statement: pg.QueryConfig): Promise<pg.QueryResult> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -62,11 +71,10 @@ export async function runScoped(pool: pg.Pool, scope: StatementScope, setStateme
   }
   try {
     const begin = `BEGIN${scope.readOnly ? ' READ ONLY' : ''}`;
-    if (setStatement && scope.citus) {
-      await client.query(begin);
-      await client.query(setStatement);
+    if (scope.citus) {
+      for (const text of [begin, ...settings]) await client.query(text);
     } else {
-      await client.query(setStatement ? `${begin}; ${setStatement}` : begin);
+      await client.query([begin, ...settings].join('; '));
     }
     const result = await corked(client, () => client.query(statement));
     if (scope.readOnly) {
