@@ -165,6 +165,18 @@ describe.skipIf(!onCitus())(`Citus cluster${citusSkipReason()}`, () => {
         await bus.close();
       }
     });
+
+    it('is served as an ordinary table again promptly after undistribute_table()', async () => {
+      const started = Date.now();
+      await adminQuery(`SELECT undistribute_table('citus_probe')`);
+      await expect
+        .poll(async () => (await gqlData<{ dataCatalog: { tables: Array<{ name: string; citus: string | null }> } }>('admin', null, '{ dataCatalog { tables { name citus } } }')).dataCatalog.tables.find((t) => t.name === 'public.citus_probe')?.citus, { timeout: 10_000, interval: 50 })
+        .toBeNull();
+      expect(Date.now() - started).toBeLessThan(2_000);
+      const rows = (await gqlData<{ citusProbe: Array<{ universityId: number }> }>('reader', '2', '{ citusProbe { universityId } }')).citusProbe;
+      expect(rows.length).toBeGreaterThan(0);
+      expect(new Set(rows.map((r) => r.universityId))).toEqual(new Set([2]));
+    });
   });
 
   describe("Citus's own DDL", () => {

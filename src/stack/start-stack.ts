@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import pg from 'pg';
 import type { Config } from '../config/config.js';
 import { ensureApiRoles } from '../db/api-roles.js';
-import { assertSameCitusVersion, assertWorkersReachable } from '../db/bootstrap/check-citus-nodes.js';
+import { assertSameCitusVersion, assertWorkersReachable, readWorkerReachability } from '../db/bootstrap/check-citus-nodes.js';
 import { ensureCitusMembership } from '../db/bootstrap/citus-membership.js';
 import { ensureDatabase } from '../db/bootstrap/ensure-database.js';
 import { migrate, type ClusterMode } from '../db/bootstrap/migrations.js';
@@ -187,10 +187,7 @@ async function checkNodes(mode: ClusterMode, host: string, pgNodes: Array<{ name
     const client = new pg.Client({ connectionString: coordinatorUrl });
     await client.connect();
     try {
-      const { rows } = await client.query<{ nodeport: number; ok: boolean }>(
-        `SELECT nodeport, citus_check_connection_to_node(nodename, nodeport) AS ok FROM pg_dist_node WHERE groupid <> 0 AND noderole = 'primary'`,
-      );
-      for (const row of rows) reachable.set(row.nodeport, row.ok);
+      for (const row of await readWorkerReachability(client)) reachable.set(row.nodeport, row.reachable);
     } finally {
       await client.end();
     }

@@ -33,15 +33,20 @@ export async function assertSameCitusVersion(nodes: Array<{ name: string; url: s
  * DDL and metadata syncs would otherwise fail half-way with a connection error.
  */
 export async function assertWorkersReachable(coordinator: pg.ClientBase): Promise<void> {
-  const { rows } = await coordinator.query<{ nodename: string; nodeport: number; reachable: boolean }>(
-    `SELECT nodename, nodeport, citus_check_connection_to_node(nodename, nodeport) AS reachable
-       FROM pg_dist_node WHERE isactive AND noderole = 'primary' AND groupid <> 0 ORDER BY groupid`,
-  );
-  const down = rows.filter((r) => !r.reachable);
+  const down = (await readWorkerReachability(coordinator)).filter((r) => !r.reachable);
   if (down.length === 0) return;
   const list = down.map((r) => `${r.nodename}:${r.nodeport}`).join(', ');
   const first = down[0]!;
   throw new CitusClusterError(
     `the cluster's worker${down.length > 1 ? 's' : ''} ${list} do${down.length > 1 ? '' : 'es'} not answer; start ${down.length > 1 ? 'them' : 'it'} (DistRAG's own workers: \`npx distrag up --workers N\` with the count the cluster was made with), or take ${down.length > 1 ? 'them' : 'it'} out of the cluster: SELECT citus_remove_node('${first.nodename}', ${first.nodeport})`,
   );
+}
+
+/** Every active primary worker in the coordinator's metadata, and whether the coordinator reaches it now. */
+export async function readWorkerReachability(coordinator: pg.ClientBase): Promise<Array<{ nodename: string; nodeport: number; reachable: boolean }>> {
+  const { rows } = await coordinator.query<{ nodename: string; nodeport: number; reachable: boolean }>(
+    `SELECT nodename, nodeport, citus_check_connection_to_node(nodename, nodeport) AS reachable
+       FROM pg_dist_node WHERE isactive AND noderole = 'primary' AND groupid <> 0 ORDER BY groupid`,
+  );
+  return rows;
 }
