@@ -6,8 +6,8 @@ export type Tenancy = { kind: 'tenant'; column: string } | { kind: 'reference' }
 /** Citus's own view of a table, null in single-node mode or for tables Citus does not manage. */
 export type CitusTableType = 'distributed' | 'reference' | 'local' | null;
 
-/** Citus's metadata of one table, by table oid. */
-export type CitusTables = Map<string, { type: CitusTableType; column: string | null }>;
+/** Citus's metadata of one table, by table oid: its kind, distribution column, `schema.table` and colocation group. */
+export type CitusTables = Map<string, { type: Exclude<CitusTableType, null>; column: string | null; name: string; colocation: number }>;
 
 /**
  * Citus decides for the tables it manages: a distributed table is tenant-scoped by its
@@ -34,13 +34,16 @@ export async function hasCitus(client: pg.ClientBase): Promise<boolean> {
 export async function readCitusTables(client: pg.ClientBase, citus: boolean): Promise<CitusTables> {
   if (!citus) return new Map();
   // pg_dist_partition rather than the citus_tables view, whose schema varies between installs.
-  const { rows } = await client.query<{ relid: string; type: string; column: string | null }>(
-    `SELECT logicalrelid::oid::text AS relid,
-            CASE WHEN partkey IS NOT NULL THEN 'distributed' WHEN repmodel = 't' THEN 'reference' ELSE 'local' END AS type,
-            pg_catalog.column_to_column_name(logicalrelid, partkey) AS column
-     FROM pg_catalog.pg_dist_partition`,
+  const { rows } = await client.query<{ relid: string; type: Exclude<CitusTableType, null>; column: string | null; name: string; colocation: number }>(
+    `SELECT p.logicalrelid::oid::text AS relid,
+            CASE WHEN p.partkey IS NOT NULL THEN 'distributed' WHEN p.repmodel = 't' THEN 'reference' ELSE 'local' END AS type,
+            pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) AS column,
+            pg_catalog.format('%I.%I', n.nspname, c.relname) AS name, p.colocationid AS colocation
+     FROM pg_catalog.pg_dist_partition p
+     JOIN pg_catalog.pg_class c ON c.oid = p.logicalrelid
+     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace`,
   );
-  return new Map(rows.map((r) => [r.relid, { type: r.type as CitusTableType, column: r.column }]));
+  return new Map(rows.map(({ relid, ...table }) => [relid, table]));
 }
 
 /** Oids of the tables registered with distrag_meta.create_reference_table(). */

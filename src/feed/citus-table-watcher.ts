@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { hasCitus, readCitusTables } from '../db/tenancy.js';
 import type { FeedPositions } from './feed-positions.js';
 
 /** How Citus holds one table, as far as the API cares (distribution decides tenancy and routing). */
@@ -102,17 +103,9 @@ export function diffCitusTables(
 }
 
 async function readCitusTableStates(client: pg.ClientBase): Promise<Record<string, CitusTableState> | null> {
-  const { rows: citus } = await client.query<{ present: boolean }>(`SELECT to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL AS present`);
-  if (!citus[0]?.present) return null;
-  const { rows } = await client.query<{ relid: string; name: string; kind: CitusTableState['kind']; column: string | null; colocation: number }>(
-    `SELECT p.logicalrelid::oid::text AS relid, format('%I.%I', n.nspname, c.relname) AS name,
-            CASE WHEN p.partkey IS NOT NULL THEN 'distributed' WHEN p.repmodel = 't' THEN 'reference' ELSE 'local' END AS kind,
-            pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) AS column, p.colocationid AS colocation
-       FROM pg_catalog.pg_dist_partition p
-       JOIN pg_catalog.pg_class c ON c.oid = p.logicalrelid
-       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace`,
-  );
-  return Object.fromEntries(rows.map((r) => [r.relid, { name: r.name, kind: r.kind, column: r.column, colocation: r.colocation }]));
+  if (!(await hasCitus(client))) return null;
+  const tables = await readCitusTables(client, true);
+  return Object.fromEntries([...tables].map(([relid, t]) => [relid, { name: t.name, kind: t.type, column: t.column, colocation: t.colocation }]));
 }
 
 async function existingTables(client: pg.ClientBase, relids: string[]): Promise<Set<string>> {
