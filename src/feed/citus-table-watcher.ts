@@ -39,7 +39,6 @@ export class CitusTableWatcher {
     private readonly adminUrl: string,
     private readonly positions: FeedPositions,
     private readonly log: Logger,
-    private readonly onPublished?: (events: number) => void,
   ) {}
 
   /** Something changed shards somewhere: compare (coalesced: one comparison per burst of hints). */
@@ -76,7 +75,6 @@ export class CitusTableWatcher {
         this.log.info({ table: change.name, change: change.tag }, 'Citus changed a table\'s distribution: schema change recorded');
       }
       await this.positions.setCitusTables(current);
-      if (changes.length > 0) this.onPublished?.(changes.length);
     } finally {
       await client.end().catch(() => undefined);
     }
