@@ -152,12 +152,12 @@ async function bootstrapDatabase(options: {
   report: (line: string) => void;
 }): Promise<void> {
   const { mode, host, secrets } = options;
-  const nodeUrls = options.pgNodes.map((node) => ({ name: node.name, url: adminUrl({ host, port: node.port, password: secrets.pgPassword }) }));
+  const citusVersions: Array<{ name: string; version: string | null }> = [];
   for (const node of options.pgNodes) {
     const address = { host, port: node.port, password: secrets.pgPassword };
-    await ensureDatabase(adminUrl(address, 'postgres'), adminUrl(address), mode === 'CITUS');
+    citusVersions.push({ name: node.name, version: await ensureDatabase(adminUrl(address, 'postgres'), adminUrl(address), mode === 'CITUS') });
   }
-  if (mode === 'CITUS') await assertSameCitusVersion(nodeUrls);
+  if (mode === 'CITUS') assertSameCitusVersion(citusVersions);
   const client = new pg.Client({ connectionString: options.coordinatorUrl });
   await client.connect();
   try {

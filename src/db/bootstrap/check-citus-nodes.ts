@@ -1,25 +1,15 @@
-import pg from 'pg';
+import type pg from 'pg';
 
 export class CitusClusterError extends Error {
   override name = 'CitusClusterError';
 }
 
 /**
- * Every node must run the same Citus extension version: a worker left at an older version (a data
- * directory from an earlier Citus) fails distributed commands in ways that name neither node.
+ * Every node must run the same Citus extension version (as ensureDatabase read it): a worker left
+ * at an older version (a data directory from an earlier Citus) fails distributed commands in ways
+ * that name neither node.
  */
-export async function assertSameCitusVersion(nodes: Array<{ name: string; url: string }>): Promise<void> {
-  const versions: Array<{ name: string; version: string | null }> = [];
-  for (const node of nodes) {
-    const client = new pg.Client({ connectionString: node.url });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ extversion: string }>(`SELECT extversion FROM pg_extension WHERE extname = 'citus'`);
-      versions.push({ name: node.name, version: rows[0]?.extversion ?? null });
-    } finally {
-      await client.end();
-    }
-  }
+export function assertSameCitusVersion(versions: Array<{ name: string; version: string | null }>): void {
   const [first] = versions;
   const odd = versions.find((v) => v.version !== first?.version);
   if (first && odd) {
