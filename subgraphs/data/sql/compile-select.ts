@@ -1,7 +1,7 @@
 import type { ApiRelation, ApiTable } from '../api-model/api-model.js';
 import type { AggregateFieldPlan, AggregatePlan, FieldPlan, RootPlan, SelectPlan } from '../plan/plan-types.js';
 import { compileWhere, orderDirection, orderExpression } from './compile-where.js';
-import { columnRef, joinConditions, jsonObject, outputExpression, outputOf, rowRef, sql, tableRef, tenantConditions, whereClause, type RowRef, type SQL, type SqlScope } from './sql-parts.js';
+import { columnRef, joinConditions, jsonObject, keyedJoin, outputExpression, outputOf, rowRef, sql, tableRef, tenantConditions, whereClause, type RowRef, type SQL, type SqlScope } from './sql-parts.js';
 
 /** How a nested subquery is tied to its parent row. */
 interface ParentLink {
@@ -170,78 +170,59 @@ function compileAggregate(aggregate: AggregatePlan, scope: SqlScope, link: Paren
 }
 
 /*
- * Relations out of a recurring row, as joins. Each is a subquery over the related table that
- * yields one row per join key (the key columns `k0`, `k1`, … and the relation's JSON value `v`),
- * LEFT JOINed to the parent on the key: no parent row is repeated or lost, and Citus plans it (a
- * grouped subquery, pushed down to the shards, or materialised and joined on the coordinator).
- * When the parent rows come from a CTE (a mutation's changed rows), the related rows are first
- * narrowed to the parents' keys.
+ * Relations out of a recurring row, as joins (keyedJoin): a subquery over the related table with
+ * one row per join key, LEFT JOINed to the parent on the key, so no parent row is repeated or lost,
+ * and Citus plans it (a grouped subquery pushed down to the shards, or materialised and joined on
+ * the coordinator). When the parent rows come from a CTE (a mutation's changed rows), the related
+ * rows are first narrowed to the parents' keys.
  */
 
-interface JoinedRelation {
-  /** The subquery's key columns, in the relation's join order. */
-  keys: SQL[];
-  /** `child.<target> AS k<i>` for each join pair. */
-  keyColumns: SQL[];
-  /** Narrows the related rows to the parents' keys, when the parents are a CTE's rows. */
-  narrowing: SQL[];
-  alias: symbol;
-}
-
-function joinedRelation(link: ParentLink, child: RowRef): JoinedRelation {
-  const alias = Symbol(`${link.relation.field}_joined`);
-  const keys = link.relation.joins.map((_, i) => sql.identifier(`k${i}`));
-  const keyColumns = link.relation.joins.map((j, i) => sql.fragment`${columnRef(child.alias, j.target)} AS ${keys[i]!}`);
-  const narrowing = link.parent.keysFrom
-    ? [sql.fragment`(${sql.join(link.relation.joins.map((j) => columnRef(child.alias, j.target)), ', ')}) IN (${link.parent.keysFrom(link.relation.joins.map((j) => j.source))})`]
-    : [];
-  return { keys, keyColumns, narrowing, alias };
-}
-
-/** ` LEFT JOIN (<subquery>) AS rel ON rel.k0 = parent.s0 AND …` */
-function leftJoin(subquery: SQL, joined: JoinedRelation, link: ParentLink): SQL {
-  const on = link.relation.joins.map((j, i) => sql.fragment`${sql.identifier(joined.alias)}.${joined.keys[i]!} = ${columnRef(link.parent.alias, j.source)}`);
-  return sql.fragment` LEFT JOIN (${subquery}) AS ${sql.identifier(joined.alias)} ON ${sql.join(on, ' AND ')}`;
+function narrowing(link: ParentLink, child: symbol): SQL[] {
+  if (!link.parent.keysFrom) return [];
+  const targets = link.relation.joins.map((j) => columnRef(child, j.target));
+  return [sql.fragment`(${sql.join(targets, ', ')}) IN (${link.parent.keysFrom(link.relation.joins.map((j) => j.source))})`];
 }
 
 function joinedObject(select: SelectPlan, scope: SqlScope, link: ParentLink, parentJoins: SQL[]): SQL {
   const child = rowRef(select.table, scope);
-  const joined = joinedRelation(link, child);
   const joins: SQL[] = [];
   const value = rowObject(select.fields, child, scope, joins);
-  const conditions = [...conditionsFor(select, child.alias, scope, null), ...joined.narrowing];
-  const subquery = sql.fragment`SELECT ${sql.join(joined.keyColumns, ', ')}, ${value} AS v${fromClause(sql.fragment`${tableRef(select.table)} AS ${sql.identifier(child.alias)}`, joins, conditions)}`;
-  parentJoins.push(leftJoin(subquery, joined, link));
-  return sql.fragment`${sql.identifier(joined.alias)}.v`;
+  const conditions = [...conditionsFor(select, child.alias, scope, null), ...narrowing(link, child.alias)];
+  const joined = keyedJoin(link.relation, link.parent.alias, child.alias, (keyColumns) =>
+    sql.fragment`SELECT ${keyColumns}, ${value} AS v${fromClause(sql.fragment`${tableRef(select.table)} AS ${sql.identifier(child.alias)}`, joins, conditions)}`,
+  );
+  parentJoins.push(joined.join);
+  return joined.value;
 }
 
 function joinedList(select: SelectPlan, scope: SqlScope, link: ParentLink, parentJoins: SQL[]): SQL {
   const child = rowRef(select.table, scope);
-  const joined = joinedRelation(link, child);
   const joins: SQL[] = [];
   const value = rowObject(select.fields, child, scope, joins);
   const order = select.orderBy.map((o) => sql.fragment`${orderExpression(o, select.table, child, scope, joins)}${orderDirection(o)}`);
-  const conditions = [...conditionsFor(select, child.alias, scope, null), ...joined.narrowing];
+  const conditions = [...conditionsFor(select, child.alias, scope, null), ...narrowing(link, child.alias)];
   const numbered = Symbol('numbered');
   const n = sql.identifier(numbered, 'n');
   // Each parent's page: row_number() over the parent's key, in the list's order.
   const rowNumber = sql.fragment`row_number() OVER (PARTITION BY ${sql.join(link.relation.joins.map((j) => columnRef(child.alias, j.target)), ', ')}${order.length > 0 ? sql.fragment` ORDER BY ${sql.join(order, ', ')}` : sql.blank})`;
-  const inner = sql.fragment`SELECT ${sql.join(joined.keyColumns, ', ')}, ${value} AS v, ${rowNumber} AS n${fromClause(sql.fragment`${tableRef(select.table)} AS ${sql.identifier(child.alias)}`, joins, conditions)}`;
   const page: SQL[] = [];
   if (select.offset > 0) page.push(sql.fragment`${n} > ${sql.value(select.offset)}`);
   if (select.limit !== null) page.push(sql.fragment`${n} <= ${sql.value(select.offset + select.limit)}`);
-  const keys = joined.keys.map((k) => sql.fragment`${sql.identifier(numbered)}.${k}`);
-  const subquery = sql.fragment`SELECT ${sql.join(keys, ', ')}, json_agg(${sql.identifier(numbered, 'v')} ORDER BY ${n}) AS v FROM (${inner}) AS ${sql.identifier(numbered)}${whereClause(page)} GROUP BY ${sql.join(keys, ', ')}`;
-  parentJoins.push(leftJoin(subquery, joined, link));
-  return sql.fragment`coalesce(${sql.identifier(joined.alias)}.v, '[]'::json)`;
+  const joined = keyedJoin(link.relation, link.parent.alias, child.alias, (keyColumns, keys) => {
+    const inner = sql.fragment`SELECT ${keyColumns}, ${value} AS v, ${rowNumber} AS n${fromClause(sql.fragment`${tableRef(select.table)} AS ${sql.identifier(child.alias)}`, joins, conditions)}`;
+    return sql.fragment`SELECT ${keys}, json_agg(${sql.identifier(numbered, 'v')} ORDER BY ${n}) AS v FROM (${inner}) AS ${sql.identifier(numbered)}${whereClause(page)} GROUP BY ${keys}`;
+  });
+  parentJoins.push(joined.join);
+  return sql.fragment`coalesce(${joined.value}, '[]'::json)`;
 }
 
 function joinedAggregate(aggregate: AggregatePlan, scope: SqlScope, link: ParentLink, parentJoins: SQL[]): SQL {
   const child = rowRef(aggregate.table, scope);
-  const joined = joinedRelation(link, child);
-  const conditions = [...conditionsFor(aggregate, child.alias, scope, null), ...joined.narrowing];
+  const conditions = [...conditionsFor(aggregate, child.alias, scope, null), ...narrowing(link, child.alias)];
   const groupBy = link.relation.joins.map((j) => columnRef(child.alias, j.target));
-  const subquery = sql.fragment`SELECT ${sql.join(joined.keyColumns, ', ')}, ${aggregateObject(aggregate.fields, child.alias)} AS v FROM ${tableRef(aggregate.table)} AS ${sql.identifier(child.alias)}${whereClause(conditions)} GROUP BY ${sql.join(groupBy, ', ')}`;
-  parentJoins.push(leftJoin(subquery, joined, link));
-  return sql.fragment`coalesce(${sql.identifier(joined.alias)}.v, ${emptyAggregateObject(aggregate.fields)})`;
+  const joined = keyedJoin(link.relation, link.parent.alias, child.alias, (keyColumns) =>
+    sql.fragment`SELECT ${keyColumns}, ${aggregateObject(aggregate.fields, child.alias)} AS v FROM ${tableRef(aggregate.table)} AS ${sql.identifier(child.alias)}${whereClause(conditions)} GROUP BY ${sql.join(groupBy, ', ')}`,
+  );
+  parentJoins.push(joined.join);
+  return sql.fragment`coalesce(${joined.value}, ${emptyAggregateObject(aggregate.fields)})`;
 }

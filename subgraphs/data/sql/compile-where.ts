@@ -1,6 +1,6 @@
 import type { ApiTable } from '../api-model/api-model.js';
 import type { BoolPlan, OrderPlan } from '../plan/plan-types.js';
-import { columnRef, isRecurring, joinConditions, rowRef, sql, tableRef, tenantConditions, valueFor, whereClause, type RowRef, type SQL, type SqlScope } from './sql-parts.js';
+import { columnRef, isRecurring, joinConditions, keyedJoin, rowRef, sql, tableRef, tenantConditions, valueFor, whereClause, type RowRef, type SQL, type SqlScope } from './sql-parts.js';
 
 const BINARY: Record<string, string> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=', contains: '@>', containedIn: '<@', overlaps: '&&' };
 
@@ -65,11 +65,9 @@ export function orderExpression(order: OrderPlan, table: ApiTable, row: RowRef, 
   const inner = orderExpression({ ...order, path: rest }, relation!.target, target, scope, targetJoins);
   const source = sql.fragment`${tableRef(relation!.target)} AS ${sql.identifier(target.alias)}${sql.join(targetJoins, '')}`;
   if (row.recurring) {
-    const joined = Symbol('sort_key');
-    const keys = relation!.joins.map((j, i) => sql.fragment`${columnRef(target.alias, j.target)} AS ${sql.identifier(`k${i}`)}`);
-    const on = relation!.joins.map((j, i) => sql.fragment`${sql.identifier(joined, `k${i}`)} = ${columnRef(row.alias, j.source)}`);
-    joins.push(sql.fragment` LEFT JOIN (SELECT ${sql.join(keys, ', ')}, ${inner} AS v FROM ${source}${whereClause(tenantConditions(relation!.target, target.alias, scope))}) AS ${sql.identifier(joined)} ON ${sql.join(on, ' AND ')}`);
-    return sql.identifier(joined, 'v');
+    const { join, value } = keyedJoin(relation!, row.alias, target.alias, (keyColumns) => sql.fragment`SELECT ${keyColumns}, ${inner} AS v FROM ${source}${whereClause(tenantConditions(relation!.target, target.alias, scope))}`);
+    joins.push(join);
+    return value;
   }
   const conditions = [...joinConditions(relation!, row.alias, target.alias), ...tenantConditions(relation!.target, target.alias, scope)];
   return sql.fragment`(SELECT ${inner} FROM ${source}${whereClause(conditions)} LIMIT 1)`;

@@ -96,6 +96,23 @@ export function jsonObject(pairs: Array<[string, SQL]>): SQL {
   return sql.fragment`(${sql.join(chunks, ' || ')})::json`;
 }
 
+/**
+ * A relation joined to its parent row by its key instead of correlated (Citus refuses correlated
+ * subqueries below recurring rows): ` LEFT JOIN (<subquery>) AS j ON j.k0 = parent.<source> AND …`.
+ * `subquery` is given the related row's key columns (`child.<target> AS k0, …`) and their names
+ * (`k0, …`), and yields one row per key with the relation's value in `v`, read as `j.v`.
+ */
+export function keyedJoin(relation: ApiRelation, parent: symbol, child: symbol, subquery: (keyColumns: SQL, keys: SQL) => SQL): { join: SQL; value: SQL } {
+  const joined = Symbol(`${relation.field}_joined`);
+  const keys = relation.joins.map((_, i) => sql.identifier(`k${i}`));
+  const keyColumns = sql.join(relation.joins.map((j, i) => sql.fragment`${columnRef(child, j.target)} AS ${keys[i]!}`), ', ');
+  const on = relation.joins.map((j, i) => sql.fragment`${sql.identifier(joined)}.${keys[i]!} = ${columnRef(parent, j.source)}`);
+  return {
+    join: sql.fragment` LEFT JOIN (${subquery(keyColumns, sql.join(keys, ', '))}) AS ${sql.identifier(joined)} ON ${sql.join(on, ' AND ')}`,
+    value: sql.identifier(joined, 'v'),
+  };
+}
+
 /** `child.<target> = parent.<source>` for each column pair of the relation. */
 export function joinConditions(relation: ApiRelation, parent: symbol, child: symbol): SQL[] {
   return relation.joins.map((j) => sql.fragment`${columnRef(child, j.target)} = ${columnRef(parent, j.source)}`);
