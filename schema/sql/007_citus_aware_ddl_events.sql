@@ -57,18 +57,29 @@ BEGIN
 END;
 $$;
 
+-- True when a DDL event is not the coordinator's to record: DistRAG's own DDL, Citus's shard
+-- work (hinted to the change feed instead), or anything on a worker.
+CREATE OR REPLACE FUNCTION distrag_meta.skips_ddl_event(tag text, relations oid[], dropped text[]) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('distrag.internal_ddl', true) = 'on' THEN RETURN true; END IF;
+  IF distrag_meta.is_citus_shard_ddl(relations, dropped) THEN
+    PERFORM distrag_meta.hint_citus_shards(tag);
+    RETURN true;
+  END IF;
+  RETURN distrag_meta.is_citus_worker();
+END;
+$$;
+
 CREATE OR REPLACE FUNCTION distrag_meta.on_ddl_command_end() RETURNS event_trigger
 LANGUAGE plpgsql AS $$
 DECLARE
   command record;
 BEGIN
-  IF current_setting('distrag.internal_ddl', true) = 'on' THEN RETURN; END IF;
-  IF distrag_meta.is_citus_shard_ddl(
+  IF distrag_meta.skips_ddl_event(TG_TAG,
        ARRAY(SELECT c.objid FROM pg_event_trigger_ddl_commands() c WHERE c.classid = 'pg_class'::regclass), '{}') THEN
-    PERFORM distrag_meta.hint_citus_shards(TG_TAG);
     RETURN;
   END IF;
-  IF distrag_meta.is_citus_worker() THEN RETURN; END IF;
   -- One event per DDL command: the object the command is about (the table of a CREATE TABLE,
   -- not its sequences and implicit indexes). Temporary objects and DistRAG's metadata are left out.
   SELECT c.object_type, c.object_identity INTO command
@@ -87,13 +98,11 @@ DECLARE
   dropped record;
 BEGIN
   -- ALTER TABLE … DROP COLUMN also fires sql_drop; ddl_command_end records that command.
-  IF TG_TAG NOT LIKE 'DROP%' OR current_setting('distrag.internal_ddl', true) = 'on' THEN RETURN; END IF;
-  IF distrag_meta.is_citus_shard_ddl('{}',
+  IF TG_TAG NOT LIKE 'DROP%' THEN RETURN; END IF;
+  IF distrag_meta.skips_ddl_event(TG_TAG, '{}',
        ARRAY(SELECT o.object_identity FROM pg_event_trigger_dropped_objects() o WHERE o.original AND o.object_type = 'table')) THEN
-    PERFORM distrag_meta.hint_citus_shards(TG_TAG);
     RETURN;
   END IF;
-  IF distrag_meta.is_citus_worker() THEN RETURN; END IF;
   SELECT o.object_type, o.object_identity INTO dropped
   FROM pg_event_trigger_dropped_objects() o
   WHERE o.original AND NOT o.is_temporary AND coalesce(o.schema_name, '') <> 'distrag_meta'

@@ -12,7 +12,7 @@ export async function ensureWorkerEventTriggers(client: pg.ClientBase): Promise<
   const { rows } = await client.query<{ present: number; functions: boolean }>(
     `SELECT (SELECT count(*)::int FROM pg_event_trigger WHERE evtname = ANY($1::text[])) AS present,
             to_regprocedure('distrag_meta.on_ddl_command_end()') IS NOT NULL
-              AND to_regprocedure('distrag_meta.hint_citus_shards(text)') IS NOT NULL AS functions`,
+              AND to_regprocedure('distrag_meta.skips_ddl_event(text, oid[], text[])') IS NOT NULL AS functions`,
     [TRIGGERS],
   );
   if (rows[0]?.present === TRIGGERS.length && rows[0].functions) return false;
