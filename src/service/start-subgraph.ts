@@ -15,9 +15,11 @@ import { schemaDir } from '../paths.js';
 import { ForwardedIdentityVerifier, IDENTITY_HEADER } from '../auth/forwarded-identity.js';
 import type { RequestContext } from '../auth/request-context.js';
 import { closeHttpServer, createGraphqlHttpServer, listen, type GraphqlHttpServerOptions } from '../http/graphql-http-server.js';
+import { operationLimits } from '../graphql/operation-limits.js';
 import { runUntilSignal } from './run-until-signal.js';
 import { staticSchema, type SubgraphSchemaSource, type VersionedSchema } from './subgraph-schema.js';
 import type { Config } from '../config/config.js';
+import type { ValidationRule } from 'graphql';
 import type { Logger } from 'pino';
 
 export interface SubgraphDefinition {
@@ -37,6 +39,15 @@ export interface SubgraphDefinition {
     readiness: () => Promise<string | null>;
     close: () => Promise<void>;
   }>;
+}
+
+/**
+ * The depth and breadth limits every subgraph applies to every document it executes, whichever
+ * path runs it (Apollo, or a subgraph's direct execution). The gateway applies the same limits;
+ * a subgraph applies them too so that holding the internal secret is not a way around them.
+ */
+export function subgraphValidationRules(config: Config): ValidationRule[] {
+  return [operationLimits({ maxDepth: config.DISTRAG_MAX_DEPTH, maxFields: config.DISTRAG_MAX_FIELDS, ignoreFederationPlumbing: true })];
 }
 
 /** Loads `schema/<name>.graphql`, the SDL the subgraph serves and codegen types. */
@@ -66,7 +77,8 @@ async function serveSubgraph(definition: SubgraphDefinition, config: Config, log
   const resources = await definition.setup(config, log, metrics);
   const source = resources.schema ?? staticSchema(readSubgraphSdl(definition.name), resources.resolvers ?? {});
 
-  let active = await startApollo(source.current(), log);
+  const validationRules = subgraphValidationRules(config);
+  let active = await startApollo(source.current(), validationRules, log);
   // Schema changes are applied one at a time. A new ApolloServer takes new requests once started;
   // requests already running finish on the one they began with, so none fails over a swap.
   let swaps = Promise.resolve();
@@ -76,7 +88,7 @@ async function serveSubgraph(definition: SubgraphDefinition, config: Config, log
       if (next.schema === active.schema) return;
       try {
         const previous = active.version;
-        active = await startApollo(next, log);
+        active = await startApollo(next, validationRules, log);
         log.info({ version: next.version.slice(0, 12) }, 'schema updated');
         if (next.version !== previous) resources.onSchemaServed?.(next.version);
       } catch (error) {
@@ -113,9 +125,10 @@ async function serveSubgraph(definition: SubgraphDefinition, config: Config, log
 }
 
 /** An ApolloServer for one schema version, started. */
-async function startApollo(versioned: VersionedSchema, log: Logger): Promise<VersionedSchema & { apollo: ApolloServer<RequestContext> }> {
+async function startApollo(versioned: VersionedSchema, validationRules: ValidationRule[], log: Logger): Promise<VersionedSchema & { apollo: ApolloServer<RequestContext> }> {
   const apollo = new ApolloServer<RequestContext>({
     schema: versioned.schema,
+    validationRules,
     formatError: publicErrorFormatter(log),
     includeStacktraceInErrorResponses: false,
     introspection: true, // only the gateway can reach subgraphs; it needs `_service`

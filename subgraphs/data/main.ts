@@ -2,7 +2,7 @@ import { Histogram } from 'prom-client';
 import { required } from '../../src/config/config.js';
 import { EventBus } from '../../src/events/event-bus.js';
 import { createPgPool, pgReadiness } from '../../src/db/pg-pool.js';
-import { readSubgraphSdl, startSubgraph } from '../../src/service/start-subgraph.js';
+import { readSubgraphSdl, startSubgraph, subgraphValidationRules } from '../../src/service/start-subgraph.js';
 import { DirectQueryExecutor } from './direct/direct-query-executor.js';
 import { ApiPools } from './execution/api-pools.js';
 import { LiveDataSchema } from './live-data-schema.js';
@@ -54,7 +54,7 @@ await startSubgraph({
       onResync: () => void live.checkNow(),
     });
     const direct = new DirectQueryExecutor(
-      { pools, onStatement, maxCost: config.DISTRAG_MAX_COST, limits: { defaultLimit: config.DISTRAG_DEFAULT_LIMIT, maxLimit: config.DISTRAG_MAX_LIMIT }, current: () => live.current() },
+      { pools, onStatement, maxCost: config.DISTRAG_MAX_COST, limits: { defaultLimit: config.DISTRAG_DEFAULT_LIMIT, maxLimit: config.DISTRAG_MAX_LIMIT }, current: () => live.current(), validationRules: subgraphValidationRules(config) },
       log,
     );
     return {

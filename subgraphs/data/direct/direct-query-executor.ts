@@ -12,6 +12,8 @@ import {
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type ValidationRule,
+  specifiedRules,
 } from 'graphql';
 import type { Logger } from 'pino';
 import type { RequestContext } from '../../../src/auth/request-context.js';
@@ -43,6 +45,8 @@ interface RootField {
 export interface DirectQueryDeps extends Omit<RunnerDeps, 'model'> {
   limits: PlanContext['limits'];
   current: () => { schema: GraphQLSchema; model: ApiModel };
+  /** The subgraph's operation limits: a document over them is left to Apollo, which reports it. */
+  validationRules: readonly ValidationRule[];
 }
 
 /**
@@ -85,7 +89,7 @@ export class DirectQueryExecutor {
     if (this.cache.has(query)) return this.cache.get(query)!;
     let prepared: Prepared | null;
     try {
-      prepared = prepareDocument(schema, query);
+      prepared = prepareDocument(schema, query, this.deps.validationRules);
     } catch {
       prepared = null;
     }
@@ -141,9 +145,9 @@ export function statementForQuery(
 }
 
 /** Parses and validates a document; throws on syntax or validation errors. */
-function prepareDocument(schema: GraphQLSchema, query: string): Prepared {
+function prepareDocument(schema: GraphQLSchema, query: string, extraRules: readonly ValidationRule[] = []): Prepared {
   const document = parse(query);
-  const errors = validate(schema, document);
+  const errors = validate(schema, document, [...specifiedRules, ...extraRules]);
   if (errors.length > 0) throw new Error(`the query does not validate: ${errors.map((e) => e.message).join('; ')}`);
   const fragments = Object.fromEntries(
     document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
