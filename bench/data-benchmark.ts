@@ -1,3 +1,4 @@
+import { apiRoleUrls } from '../src/db/api-roles.js';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { signUserToken } from '../src/auth/user-token.js';
@@ -358,7 +359,7 @@ async function generatedStatements(adminUrl: string, config: { DISTRAG_DEFAULT_L
       staticSdl: readSubgraphSdl('data'),
       otherSubgraphSdls: ['rag', 'cache', 'cluster', 'subscriptions'].map(readSubgraphSdl),
       defaultSchema: config.dataSchemas[0]!,
-      pools: new ApiPools({ adminUrl, max: 1, statementTimeoutMs: config.DISTRAG_STATEMENT_TIMEOUT_MS, applicationName: 'distrag-bench' }, log),
+      pools: new ApiPools({ urls: apiRoleUrls(adminUrl), max: 1, statementTimeoutMs: config.DISTRAG_STATEMENT_TIMEOUT_MS, applicationName: 'distrag-bench' }, log),
       limits,
       maxCost: config.DISTRAG_MAX_COST,
       maxMutationRows: config.DISTRAG_MAX_MUTATION_ROWS,

@@ -50,8 +50,19 @@ const schema = z.object({
   DISTRAG_JWT_SECRET: z.string().min(32, 'DISTRAG_JWT_SECRET must be at least 32 characters').optional(),
   /** Secret the gateway signs forwarded identities with; subgraphs accept identities signed with it only. Generated like the JWT secret. */
   DISTRAG_INTERNAL_SECRET: z.string().min(32, 'DISTRAG_INTERNAL_SECRET must be at least 32 characters').optional(),
-  /** Admin connection URL of the coordinator, set by `up` for the services it starts. */
+  /**
+   * Admin connection URL of the coordinator: for bootstrap (`up`, `migrate`) and the CLI only. No
+   * service is given it; each gets the credentials it uses (below), set by `up`.
+   */
   DISTRAG_DATABASE_URL: z.string().url().optional(),
+  /** Data subgraph: the API roles' URLs (reader, writer and admin requests run as these). */
+  DISTRAG_READER_DATABASE_URL: z.string().url().optional(),
+  DISTRAG_WRITER_DATABASE_URL: z.string().url().optional(),
+  DISTRAG_OPERATOR_DATABASE_URL: z.string().url().optional(),
+  /** Data and cluster subgraphs: the catalog reader's URL (role distrag_catalog). */
+  DISTRAG_CATALOG_DATABASE_URL: z.string().url().optional(),
+  /** Change feed: the replication role's URL on the coordinator (role distrag_feed; the same role reaches the workers). */
+  DISTRAG_FEED_DATABASE_URL: z.string().url().optional(),
   /** Redis URL, set by `up` for the services it starts. */
   DISTRAG_REDIS_URL: z.string().url().optional(),
   /** Chroma URL, set by `up` for the services it starts. */
@@ -111,6 +122,21 @@ const schema = z.object({
   /** Model name for the LLM provider. */
   DISTRAG_LLM_MODEL: z.string().optional(),
 });
+
+/**
+ * Settings that carry credentials: never passed on wholesale. `up` hands each service only the
+ * ones it uses (see src/stack/service-credentials.ts), and children do not inherit them.
+ */
+export const CREDENTIAL_SETTINGS: ReadonlySet<string> = new Set([
+  'DISTRAG_DATABASE_URL',
+  'DISTRAG_READER_DATABASE_URL',
+  'DISTRAG_WRITER_DATABASE_URL',
+  'DISTRAG_OPERATOR_DATABASE_URL',
+  'DISTRAG_CATALOG_DATABASE_URL',
+  'DISTRAG_FEED_DATABASE_URL',
+  'DISTRAG_JWT_SECRET',
+  'DISTRAG_INTERNAL_SECRET',
+]);
 
 export type Config = z.infer<typeof schema> & { home: string; introspection: boolean; corsOrigins: string[]; dataSchemas: string[] };
 

@@ -33,10 +33,72 @@ export function apiRoleUrl(adminUrl: string, dbRole: string): string {
 }
 
 /**
- * Creates the API roles if missing and (re)sets their passwords; grants them the database and the
- * exposed schemas. Table privileges are granted per table when the data subgraph secures it. Under
- * Citus the role DDL propagates to the workers, and pg_dist_authinfo (on every node) gives the
- * nodes the passwords they need to reach each other as these roles. Idempotent; safe to run at every start.
+ * The PostgreSQL roles DistRAG's services connect as, besides the API roles: none holds the admin
+ * credentials at run time (only `up`, `migrate`, `seed` and the CLI do).
+ */
+export const SERVICE_DB_ROLES = {
+  /**
+   * The data and cluster subgraphs' catalog reader: reads the system catalog and Citus's metadata,
+   * and may ask distrag_meta.secure_table() (which runs as its owner) to secure an exposed table.
+   */
+  catalog: 'distrag_catalog',
+  /** The change feed: REPLICATION (slots, logical decoding), reads and trims the schema-change log. */
+  feed: 'distrag_feed',
+} as const;
+
+interface DbRoleSpec {
+  name: string;
+  attributes: string;
+  /** Granted after the role exists (objects of distrag_meta: the migrations made them). */
+  grants: string[];
+}
+
+function roleSpecs(client: pg.ClientBase): DbRoleSpec[] {
+  const q = (name: string) => client.escapeIdentifier(name);
+  const base = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE';
+  const { catalog, feed } = SERVICE_DB_ROLES;
+  return [
+    ...(Object.entries(API_DB_ROLES) as Array<[Role, string]>).map(([role, name]) => ({
+      name,
+      attributes: `${base} NOREPLICATION ${role === 'admin' ? 'BYPASSRLS' : 'NOBYPASSRLS'}`,
+      grants: [],
+    })),
+    {
+      name: catalog,
+      attributes: `${base} NOREPLICATION NOBYPASSRLS`,
+      grants: [
+        `GRANT USAGE ON SCHEMA distrag_meta TO ${q(catalog)}`,
+        `GRANT SELECT ON distrag_meta.reference_tables TO ${q(catalog)}`,
+        `GRANT EXECUTE ON FUNCTION distrag_meta.secure_table(regclass, name) TO ${q(catalog)}`,
+      ],
+    },
+    {
+      name: feed,
+      attributes: `${base} REPLICATION NOBYPASSRLS`,
+      grants: [
+        `GRANT USAGE ON SCHEMA distrag_meta TO ${q(feed)}`,
+        `GRANT SELECT ON distrag_meta.reference_tables TO ${q(feed)}`,
+        `GRANT SELECT, DELETE ON distrag_meta.schema_changes TO ${q(feed)}`,
+        `GRANT EXECUTE ON FUNCTION distrag_meta.publish_schema_change(text, text, text) TO ${q(feed)}`,
+      ],
+    },
+  ];
+}
+
+/** Every role a DistRAG service connects as (API roles and service roles). */
+export const ALL_SERVICE_DB_ROLES: readonly string[] = [...Object.values(API_DB_ROLES), ...Object.values(SERVICE_DB_ROLES)];
+
+/** Every API role's connection URL, from the admin URL. */
+export function apiRoleUrls(adminUrl: string): Record<Role, string> {
+  return { reader: apiRoleUrl(adminUrl, API_DB_ROLES.reader), writer: apiRoleUrl(adminUrl, API_DB_ROLES.writer), admin: apiRoleUrl(adminUrl, API_DB_ROLES.admin) };
+}
+
+/**
+ * Creates the API and service roles if missing and (re)sets their passwords; grants them the
+ * database, the exposed schemas (API roles) and what each service role uses. Table privileges are
+ * granted per table when the data subgraph secures it. Under Citus the role DDL propagates to the
+ * workers, and pg_dist_authinfo (on every node) gives the nodes the passwords they need to reach
+ * each other as these roles. Idempotent; safe to run at every start.
  */
 export async function ensureApiRoles(client: pg.ClientBase, options: { adminPassword: string; database: string; schemas: string[]; citus: boolean }): Promise<void> {
   await client.query('BEGIN');
@@ -44,19 +106,22 @@ export async function ensureApiRoles(client: pg.ClientBase, options: { adminPass
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('distrag_meta.api_roles'))`);
     // DistRAG's own housekeeping, not a schema change event (see 005_schema_change_events.sql).
     await client.query(`SET LOCAL distrag.internal_ddl = 'on'`);
-    for (const [role, dbRole] of Object.entries(API_DB_ROLES) as Array<[Role, string]>) {
-      const password = client.escapeLiteral(apiRolePassword(options.adminPassword, dbRole));
-      const attributes = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION ${role === 'admin' ? 'BYPASSRLS' : 'NOBYPASSRLS'}`;
-      const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [dbRole]);
-      const name = client.escapeIdentifier(dbRole);
-      await client.query(`${rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE ${name} WITH ${attributes} PASSWORD ${password}`);
+    const apiRoles = new Set<string>(Object.values(API_DB_ROLES));
+    for (const spec of roleSpecs(client)) {
+      const password = client.escapeLiteral(apiRolePassword(options.adminPassword, spec.name));
+      const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [spec.name]);
+      const name = client.escapeIdentifier(spec.name);
+      await client.query(`${rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE ${name} WITH ${spec.attributes} PASSWORD ${password}`);
       await client.query(`GRANT CONNECT ON DATABASE ${client.escapeIdentifier(options.database)} TO ${name}`);
-      for (const schema of options.schemas) {
-        const { rowCount: exists } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
-        if (exists) await client.query(`GRANT USAGE ON SCHEMA ${client.escapeIdentifier(schema)} TO ${name}`);
+      if (apiRoles.has(spec.name)) {
+        for (const schema of options.schemas) {
+          const { rowCount: exists } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+          if (exists) await client.query(`GRANT USAGE ON SCHEMA ${client.escapeIdentifier(schema)} TO ${name}`);
+        }
       }
+      for (const grant of spec.grants) await client.query(grant);
       if (options.citus) {
-        for (const command of authinfoCommands(client, dbRole, options.adminPassword)) await client.query(command);
+        for (const command of authinfoCommands(client, spec.name, options.adminPassword)) await client.query(command);
       }
     }
     await client.query('COMMIT');
@@ -64,7 +129,7 @@ export async function ensureApiRoles(client: pg.ClientBase, options: { adminPass
     // there, i.e. after the commit), so that a statement a worker routes to the other nodes, as
     // the role that runs it, can log in there.
     if (options.citus) {
-      for (const dbRole of Object.values(API_DB_ROLES)) {
+      for (const dbRole of ALL_SERVICE_DB_ROLES) {
         for (const command of authinfoCommands(client, dbRole, options.adminPassword)) {
           const { rows } = await client.query<{ nodename: string; nodeport: number; success: boolean; result: string }>('SELECT * FROM run_command_on_workers($1)', [command]);
           const failed = rows.find((r) => !r.success);
@@ -74,7 +139,7 @@ export async function ensureApiRoles(client: pg.ClientBase, options: { adminPass
     }
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    throw new Error(`could not set up the API database roles: ${(error as Error).message}`, { cause: error });
+    throw new Error(`could not set up the database roles of the services: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -11,8 +11,8 @@ import { NodeChangeReader, type DataNode } from './node-change-reader.js';
 import { SchemaChangeForwarder } from './schema-change-forwarder.js';
 
 export interface ChangeFeedOptions {
-  /** Admin URL of the coordinator (or the single node). */
-  adminUrl: string;
+  /** The feed's replication role on the coordinator; the same role and password reach the workers. */
+  url: string;
   schemas: string[];
   tenantColumn: string;
   bus: EventBus;
@@ -52,12 +52,12 @@ export class ChangeFeed {
   constructor(private readonly options: ChangeFeedOptions) {
     this.retained = new Gauge({ name: 'distrag_feed_slot_retained_wal_bytes', help: 'WAL each node keeps for the change feed\'s replication slot', labelNames: ['node'], registers: [options.registry] });
     this.published = new Counter({ name: 'distrag_feed_events_published_total', help: 'Events the change feed published, by kind', labelNames: ['kind'], registers: [options.registry] });
-    this.forwarder = new SchemaChangeForwarder(options.adminUrl, options.bus, options.positions, options.log, (n) => {
+    this.forwarder = new SchemaChangeForwarder(options.url, options.bus, options.positions, options.log, (n) => {
       this.published.inc({ kind: 'schema' }, n);
       // A table may have become tenant-scoped, shared, or new: read tenancy again.
       this.tenancyReadAt = 0;
     });
-    this.citusTables = new CitusTableWatcher(options.adminUrl, options.positions, options.log);
+    this.citusTables = new CitusTableWatcher(options.url, options.positions, options.log);
   }
 
   async start(): Promise<void> {
@@ -110,11 +110,11 @@ export class ChangeFeed {
 
   /** Starts a reader for every node that holds data, stops those of nodes that left. */
   private async syncNodes(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.adminUrl });
+    const client = new pg.Client({ connectionString: this.options.url });
     await client.connect();
     let nodes: DataNode[];
     try {
-      nodes = await readDataNodes(client, this.options.adminUrl);
+      nodes = await readDataNodes(client, this.options.url);
     } finally {
       await client.end();
     }
@@ -182,7 +182,7 @@ export class ChangeFeed {
   private refreshTenancy(minAgeMs = 0): Promise<void> {
     if (this.tenancyReadAt !== 0 && Date.now() - this.tenancyReadAt < minAgeMs) return Promise.resolve();
     this.tenancyRefresh ??= (async () => {
-      const client = new pg.Client({ connectionString: this.options.adminUrl });
+      const client = new pg.Client({ connectionString: this.options.url });
       await client.connect();
       try {
         this.tenancy = await readTenantColumns(client, this.options.schemas, this.options.tenantColumn);

@@ -36,7 +36,7 @@ export class CitusTableWatcher {
   private stopped = false;
 
   constructor(
-    private readonly adminUrl: string,
+    private readonly url: string,
     private readonly positions: FeedPositions,
     private readonly log: Logger,
   ) {}
@@ -63,7 +63,7 @@ export class CitusTableWatcher {
   }
 
   private async compare(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.adminUrl, application_name: 'distrag-feed-citus' });
+    const client = new pg.Client({ connectionString: this.url, application_name: 'distrag-feed-citus' });
     await client.connect();
     try {
       const current = await readCitusTableStates(client);

@@ -5,7 +5,7 @@ import type { DataNode } from './node-change-reader.js';
 /**
  * The nodes that hold data and so have a change stream: the single node, or under Citus the
  * coordinator (reference tables, local tables) and every active primary worker in pg_dist_node,
- * reached with the coordinator's admin credentials.
+ * reached with the credentials of the coordinator URL (the feed's role exists on every node).
  */
 export async function readDataNodes(coordinator: pg.ClientBase, coordinatorUrl: string): Promise<DataNode[]> {
   const self: DataNode = { name: 'coordinator', url: coordinatorUrl, worker: false };

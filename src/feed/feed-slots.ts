@@ -21,7 +21,8 @@ export interface SlotState {
 }
 
 /**
- * Makes sure the node publishes the exposed schemas, with a publication of its own: under Citus a
+ * Makes sure the node publishes the exposed schemas (bootstrap, as the admin role: creating a
+ * publication of whole schemas takes a superuser), with a publication of its own: under Citus a
  * CREATE PUBLICATION on the coordinator would be propagated to the workers, where the feed makes
  * each node's own (a race the coordinator then loses forever: "already exists"). So every node's
  * publication is made with DDL propagation off.
@@ -52,6 +53,11 @@ export async function ensurePublication(client: pg.ClientBase, schemas: string[]
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+export async function publicationExists(client: pg.ClientBase): Promise<boolean> {
+  const { rowCount } = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [PUBLICATION]);
+  return (rowCount ?? 0) > 0;
 }
 
 export async function readSlot(client: pg.ClientBase, slot: string): Promise<SlotState> {

@@ -22,7 +22,7 @@ try {
   const positionsRedis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   positionsRedis.on('error', (error) => log.warn({ err: error }, 'feed position store connection error'));
   const feed = new ChangeFeed({
-    adminUrl: required(config.DISTRAG_DATABASE_URL, 'DISTRAG_DATABASE_URL'),
+    url: required(config.DISTRAG_FEED_DATABASE_URL, 'DISTRAG_FEED_DATABASE_URL'),
     schemas: config.dataSchemas,
     tenantColumn: config.DISTRAG_TENANT_COLUMN,
     bus,

@@ -2,10 +2,9 @@ import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
 import type { Logger } from 'pino';
 import type { EventBus } from '../events/event-bus.js';
-import { createSlot, dropStaleSlots, ensurePublication, PUBLICATION, readSlot, slotName } from './feed-slots.js';
+import { createSlot, dropStaleSlots, publicationExists, PUBLICATION, readSlot, slotName } from './feed-slots.js';
 import type { FeedPositions } from './feed-positions.js';
 import { TransactionCoalescer } from './transaction-coalescer.js';
-import { ensureWorkerEventTriggers } from './worker-event-triggers.js';
 import type { DataChangeEvent } from '../events/event-types.js';
 
 export interface DataNode {
@@ -113,9 +112,9 @@ export class NodeChangeReader {
     const client = new pg.Client({ connectionString: this.options.node.url });
     await client.connect();
     try {
-      await ensurePublication(client, this.options.schemas);
-      if (this.options.node.worker && (await ensureWorkerEventTriggers(client))) {
-        this.options.log.info({ node: this.options.node.name }, 'installed the event triggers that report Citus shard DDL');
+      // The feed's role may not create publications: `up` prepares every node with the admin role.
+      if (!(await publicationExists(client))) {
+        throw new Error(`${this.options.node.name} has no publication ${PUBLICATION}; run \`npx distrag up\` (it prepares every node for the change feed)`);
       }
       const stale = await dropStaleSlots(client, this.slot);
       if (stale.length > 0) this.options.log.info({ node: this.options.node.name, slots: stale }, 'dropped replication slots DistRAG no longer uses');

@@ -1,3 +1,4 @@
+import { CREDENTIAL_SETTINGS } from '../config/config.js';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -187,9 +188,13 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** The environment children inherit: ours minus anything that would redirect their config. */
+/**
+ * The environment children inherit: ours minus anything that would redirect their config, and
+ * minus every credential (a service gets its own through its spec, never the shell's).
+ */
 function baseEnv(): NodeJS.ProcessEnv {
-  const { NODE_OPTIONS: _n, VITEST: _v, ...rest } = process.env;
+  const { NODE_OPTIONS: _n, VITEST: _v, PGPASSWORD: _p, ...rest } = process.env;
+  for (const key of CREDENTIAL_SETTINGS) delete rest[key];
   return rest;
 }
 

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import pg from 'pg';
-import type { Config } from '../config/config.js';
+import { CREDENTIAL_SETTINGS, type Config } from '../config/config.js';
 import { ensureApiRoles } from '../db/api-roles.js';
 import { assertSameCitusVersion, assertWorkersReachable, readWorkerReachability } from '../db/bootstrap/check-citus-nodes.js';
 import { ensureCitusMembership } from '../db/bootstrap/citus-membership.js';
 import { ensureDatabase } from '../db/bootstrap/ensure-database.js';
 import { migrate, type ClusterMode } from '../db/bootstrap/migrations.js';
+import { prepareNodeForChangeFeed } from '../db/bootstrap/prepare-change-feed.js';
 import { loadDemoData } from '../seed/load-demo-data.js';
 import { projectRoot } from '../paths.js';
 import { isPortFree } from './port-check.js';
@@ -18,6 +19,7 @@ import { chromaSpec } from './services/chroma-service.js';
 import { nginxSpec } from './services/nginx-service.js';
 import { nodeServiceSpec } from './services/node-service.js';
 import { redisSpec } from './services/redis-service.js';
+import { serviceCredentials, type ServiceKind } from './service-credentials.js';
 import { LAYOUT_VERSION, stackLayout, type StackLayout } from './stack-layout.js';
 import { writeStackInfo, type StackInfo } from './stack-info.js';
 
@@ -96,26 +98,25 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
 
     await step(redisSpec({ dir: layout.redisDir, host, port: config.DISTRAG_REDIS_PORT, runAs }));
     await step(chromaSpec({ dir: layout.chromaDir, host, port: config.DISTRAG_CHROMA_PORT, runAs }));
-    const serviceEnv = {
+    const commonEnv = {
       // The configuration `up` runs with reaches every service it starts (settings given to a
-      // private stack in tests and benchmarks too, not only those of the shell).
+      // private stack in tests and benchmarks too, not only those of the shell) — credentials
+      // excepted: each service gets only its own (serviceCredentials).
       ...configEnv(config),
-      DISTRAG_DATABASE_URL: coordinatorUrl,
       DISTRAG_REDIS_URL: `redis://${host}:${config.DISTRAG_REDIS_PORT}`,
       DISTRAG_CHROMA_URL: `http://${host}:${config.DISTRAG_CHROMA_PORT}`,
-      DISTRAG_INTERNAL_SECRET: secrets.internalSecret,
-      DISTRAG_JWT_SECRET: secrets.jwtSecret,
       DISTRAG_HOME: config.home,
     };
+    const envFor = (kind: ServiceKind) => ({ ...commonEnv, ...serviceCredentials(kind, secrets, coordinatorUrl) });
     const nodeRunAs = runAs && reachableByOthers(projectRoot) ? runAs : null;
     if (runAs && !nodeRunAs) report(`warning: ${projectRoot} is not readable by user ${runAs.user}; the Node services run as root`);
-    await step(nodeServiceSpec({ name: 'change-feed', entry: 'src/feed/main.js', host, port: config.DISTRAG_FEED_PORT, env: serviceEnv, runAs: nodeRunAs, home: layout.runDir }));
+    await step(nodeServiceSpec({ name: 'change-feed', entry: 'src/feed/main.js', host, port: config.DISTRAG_FEED_PORT, env: envFor('feed'), runAs: nodeRunAs, home: layout.runDir }));
     for (const subgraph of SUBGRAPHS) {
-      await step(nodeServiceSpec({ name: `subgraph-${subgraph.name}`, entry: `subgraphs/${subgraph.name}/main.js`, host, port: config[subgraph.portKey], env: serviceEnv, runAs: nodeRunAs, home: layout.runDir }));
+      await step(nodeServiceSpec({ name: `subgraph-${subgraph.name}`, entry: `subgraphs/${subgraph.name}/main.js`, host, port: config[subgraph.portKey], env: envFor(subgraph.name), runAs: nodeRunAs, home: layout.runDir }));
     }
     const subgraphList = SUBGRAPHS.map((s) => `${s.name}=http://${host}:${config[s.portKey]}/graphql`).join(',');
     for (const [i, port] of gatewayPorts.entries()) {
-      await step(nodeServiceSpec({ name: i === 0 ? 'gateway' : `gateway-${i + 1}`, entry: 'gateway/main.js', host, port, env: { ...serviceEnv, DISTRAG_SUBGRAPHS: subgraphList }, runAs: nodeRunAs, home: layout.runDir }));
+      await step(nodeServiceSpec({ name: i === 0 ? 'gateway' : `gateway-${i + 1}`, entry: 'gateway/main.js', host, port, env: { ...envFor('gateway'), DISTRAG_SUBGRAPHS: subgraphList }, runAs: nodeRunAs, home: layout.runDir }));
     }
     const nginx = await step(nginxSpec({ dir: layout.nginxDir, host, port: config.DISTRAG_NGINX_PORT, gateways: gatewayPorts.map((port) => ({ host, port })), runAs }));
     if (!nginx) report('nginx is not installed: no load balancer; use the gateway URL directly');
@@ -127,8 +128,8 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
         graphql: `http://${host}:${config.DISTRAG_GATEWAY_PORT}/graphql`,
         nginx: nginx ? `http://${host}:${config.DISTRAG_NGINX_PORT}/graphql` : null,
         postgres: coordinatorUrl,
-        redis: serviceEnv.DISTRAG_REDIS_URL,
-        chroma: serviceEnv.DISTRAG_CHROMA_URL,
+        redis: commonEnv.DISTRAG_REDIS_URL,
+        chroma: commonEnv.DISTRAG_CHROMA_URL,
       },
     };
     writeStackInfo(layout.stackFile, info);
@@ -170,6 +171,11 @@ async function bootstrapDatabase(options: {
     const applied = await migrate(client, mode);
     if (applied.length > 0) options.report(`schema migrations applied: ${applied.join(', ')}`);
     await ensureApiRoles(client, { adminPassword: secrets.pgPassword, database: DATABASE_NAME, schemas: options.schemas, citus: mode === 'CITUS' });
+    // What the change feed's replication role may not do itself: each node's publication, and
+    // the event triggers Citus does not propagate to the workers.
+    for (const [i, node] of options.pgNodes.entries()) {
+      await prepareNodeForChangeFeed(adminUrl({ host, port: node.port, password: secrets.pgPassword }), { schemas: options.schemas, worker: i > 0 });
+    }
     if (options.seedScale > 0) {
       options.report(`loading the demo data set (scale ${options.seedScale})`);
       const counts = await loadDemoData(client, options.seedScale);
@@ -201,11 +207,11 @@ async function checkNodes(mode: ClusterMode, host: string, pgNodes: Array<{ name
   }));
 }
 
-/** The DISTRAG_* settings of a parsed configuration, as environment variables again. */
+/** The DISTRAG_* settings of a parsed configuration, as environment variables again, credentials left out. */
 function configEnv(config: Config): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(config)) {
-    if (key.startsWith('DISTRAG_') && value !== undefined && value !== null && typeof value !== 'object') env[key] = String(value);
+    if (key.startsWith('DISTRAG_') && !CREDENTIAL_SETTINGS.has(key) && value !== undefined && value !== null && typeof value !== 'object') env[key] = String(value);
   }
   return env;
 }

@@ -9,7 +9,8 @@ import { readClusterTopology } from './cluster-topology.js';
 await startSubgraph({
   name: 'cluster',
   setup: async (config, log) => {
-    const url = required(config.DISTRAG_DATABASE_URL, 'DISTRAG_DATABASE_URL');
+    // Reading the topology needs no more than the catalog reader (cluster operations: issue 12).
+    const url = required(config.DISTRAG_CATALOG_DATABASE_URL, 'DISTRAG_CATALOG_DATABASE_URL');
     const pool = createPgPool(url, log, { applicationName: 'distrag-cluster', max: 4 });
     const self = { host: new URL(url).hostname, port: Number(new URL(url).port || 5432) };
     const resolvers: Resolvers = {

@@ -32,7 +32,7 @@ export class LiveDataSchema implements SubgraphSchemaSource {
   private timers: NodeJS.Timeout[] = [];
   private busy: Promise<void> = Promise.resolve();
 
-  constructor(private readonly admin: pg.Pool, private readonly options: LiveDataSchemaOptions, private readonly log: Logger) {}
+  constructor(private readonly catalog: pg.Pool, private readonly options: LiveDataSchemaOptions, private readonly log: Logger) {}
 
   /** Builds the first schema (throws if it cannot), then watches. */
   async start(): Promise<void> {
@@ -79,7 +79,7 @@ export class LiveDataSchema implements SubgraphSchemaSource {
   }
 
   private async checkForChanges(): Promise<void> {
-    const client = await this.admin.connect();
+    const client = await this.catalog.connect();
     let fingerprint: string;
     try {
       fingerprint = await readCatalogFingerprint(client, this.options.schemas, this.mode === 'CITUS');
@@ -91,7 +91,7 @@ export class LiveDataSchema implements SubgraphSchemaSource {
   }
 
   private async refresh(): Promise<void> {
-    const client = await this.admin.connect();
+    const client = await this.catalog.connect();
     let catalog;
     try {
       // Secure, then read again, until the catalog read is one that needs no securing: DDL may
@@ -130,7 +130,7 @@ export class LiveDataSchema implements SubgraphSchemaSource {
 
   private async refreshEstimates(): Promise<void> {
     if (!this.built) return;
-    const client = await this.admin.connect();
+    const client = await this.catalog.connect();
     try {
       const estimates = await readRowEstimates(client, this.built.model.tables.map((t) => t.catalog));
       for (const table of this.built.model.tables) {

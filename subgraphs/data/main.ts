@@ -18,12 +18,17 @@ await startSubgraph({
       registers: [metrics.registry],
     });
     const onStatement = (kind: 'query' | 'mutation', seconds: number) => statements.observe({ kind }, seconds);
-    const adminUrl = required(config.DISTRAG_DATABASE_URL, 'DISTRAG_DATABASE_URL');
-    // The admin pool reads the catalog and secures tables; API requests never use it.
-    const admin = createPgPool(adminUrl, log, { applicationName: 'distrag-data-catalog', max: 2 });
-    const pools = new ApiPools({ adminUrl, max: 16, statementTimeoutMs: config.DISTRAG_STATEMENT_TIMEOUT_MS, applicationName: 'distrag-data' }, log);
+    // The catalog reader reads the catalog and has distrag_meta.secure_table() secure new tables;
+    // API requests never use it. Requests run as the API roles.
+    const catalog = createPgPool(required(config.DISTRAG_CATALOG_DATABASE_URL, 'DISTRAG_CATALOG_DATABASE_URL'), log, { applicationName: 'distrag-data-catalog', max: 2 });
+    const urls = {
+      reader: required(config.DISTRAG_READER_DATABASE_URL, 'DISTRAG_READER_DATABASE_URL'),
+      writer: required(config.DISTRAG_WRITER_DATABASE_URL, 'DISTRAG_WRITER_DATABASE_URL'),
+      admin: required(config.DISTRAG_OPERATOR_DATABASE_URL, 'DISTRAG_OPERATOR_DATABASE_URL'),
+    };
+    const pools = new ApiPools({ urls, max: 16, statementTimeoutMs: config.DISTRAG_STATEMENT_TIMEOUT_MS, applicationName: 'distrag-data' }, log);
     const live = new LiveDataSchema(
-      admin,
+      catalog,
       {
         schemas: config.dataSchemas,
         tenantColumn: config.DISTRAG_TENANT_COLUMN,
@@ -63,13 +68,13 @@ await startSubgraph({
       onSchemaServed: (version) => {
         bus.publish('schema', { type: 'subgraph-schema', subgraph: 'data', version, at: new Date().toISOString() }).catch((error: unknown) => log.warn({ err: error }, 'could not announce the new schema; the gateway finds it by polling'));
       },
-      readiness: pgReadiness(admin),
+      readiness: pgReadiness(catalog),
       close: async () => {
         await follower.stop();
         await bus.close();
         await live.stop();
         await pools.end();
-        await admin.end();
+        await catalog.end();
       },
     };
   },

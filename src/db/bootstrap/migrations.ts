@@ -34,6 +34,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'reference-table registration is a schema event', apply: { sqlFile: '006_reference_table_event.sql' } },
   { version: 7, name: 'schema change events that know Citus shards', apply: { sqlFile: NODE_EVENT_TRIGGERS_FILE } },
   { version: 8, name: 'schema change versions in commit order', apply: { sqlFile: '008_schema_change_commit_order.sql' } },
+  { version: 9, name: 'least privilege: owner-run functions for the service roles', apply: { sqlFile: '009_least_privilege.sql' } },
 ];
 
 /** A file of schema/sql as its statements, one per query. */

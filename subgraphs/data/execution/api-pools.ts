@@ -1,11 +1,10 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Role } from '../../../src/auth/identity.js';
-import { API_DB_ROLES, apiRoleUrl } from '../../../src/db/api-roles.js';
 
 export interface ApiPoolOptions {
-  /** Admin URL of the coordinator; the role URLs are derived from it. */
-  adminUrl: string;
+  /** Each API role's connection URL (the data subgraph is given these, never the admin URL). */
+  urls: Readonly<Record<Role, string>>;
   /** Connections per role. */
   max: number;
   statementTimeoutMs: number;
@@ -26,7 +25,7 @@ export class ApiPools {
     let pool = this.pools.get(role);
     if (!pool) {
       pool = new pg.Pool({
-        connectionString: apiRoleUrl(this.options.adminUrl, API_DB_ROLES[role]),
+        connectionString: this.options.urls[role],
         max: this.options.max,
         application_name: this.options.applicationName,
         statement_timeout: this.options.statementTimeoutMs,

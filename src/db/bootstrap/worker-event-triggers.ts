@@ -1,12 +1,12 @@
 import type pg from 'pg';
-import { NODE_EVENT_TRIGGERS_FILE, readSqlFile } from '../db/bootstrap/migrations.js';
+import { NODE_EVENT_TRIGGERS_FILE, readSqlFile } from './migrations.js';
 
 const TRIGGERS = ['distrag_ddl_command_end', 'distrag_sql_drop'];
 
 /**
  * Gives a Citus worker the event triggers that report Citus's shard DDL to the change feed
  * (a `distrag.citus_shards` logical-decoding message): Citus does not propagate event triggers,
- * and a worker added later has none. Applied with DDL propagation off, only when missing.
+ * and a worker added later has none. Applied by `up` (admin role) with DDL propagation off, only when missing.
  */
 export async function ensureWorkerEventTriggers(client: pg.ClientBase): Promise<boolean> {
   const { rows } = await client.query<{ present: number; functions: boolean }>(

@@ -1,0 +1,35 @@
+import { apiRoleUrl, apiRoleUrls, SERVICE_DB_ROLES } from '../db/api-roles.js';
+import type { StackSecrets } from './secrets.js';
+
+export type ServiceKind = 'gateway' | 'data' | 'rag' | 'cache' | 'cluster' | 'feed';
+
+/**
+ * The credentials each service is given, and nothing more (least privilege): the gateway verifies
+ * tokens and signs identities but has no database access; the data subgraph connects as the API
+ * roles and the catalog reader; the cluster subgraph reads the catalog; the change feed is a
+ * replication role; the admin URL stays with `up` and the CLI.
+ */
+export function serviceCredentials(kind: ServiceKind, secrets: StackSecrets, adminUrl: string): Record<string, string> {
+  const internal = { DISTRAG_INTERNAL_SECRET: secrets.internalSecret };
+  const catalog = { DISTRAG_CATALOG_DATABASE_URL: apiRoleUrl(adminUrl, SERVICE_DB_ROLES.catalog) };
+  const api = apiRoleUrls(adminUrl);
+  switch (kind) {
+    case 'gateway':
+      return { ...internal, DISTRAG_JWT_SECRET: secrets.jwtSecret };
+    case 'data':
+      return {
+        ...internal,
+        ...catalog,
+        DISTRAG_READER_DATABASE_URL: api.reader,
+        DISTRAG_WRITER_DATABASE_URL: api.writer,
+        DISTRAG_OPERATOR_DATABASE_URL: api.admin,
+      };
+    case 'cluster':
+      return { ...internal, ...catalog };
+    case 'feed':
+      return { ...internal, DISTRAG_FEED_DATABASE_URL: apiRoleUrl(adminUrl, SERVICE_DB_ROLES.feed) };
+    case 'rag':
+    case 'cache':
+      return internal;
+  }
+}
