@@ -4,7 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
+import { passwordVariable } from '../src/cli/commands/db-credentials.js';
 import { loadConfig } from '../src/config/config.js';
+import { ALL_SERVICE_DB_ROLES, API_DB_ROLES, apiRolePassword, SERVICE_DB_ROLES } from '../src/db/api-roles.js';
 
 /**
  * Static checks of compose.yaml and docker/ (no Docker engine needed): the file parses, references
@@ -56,6 +58,8 @@ const fakeSecrets = {
   DISTRAG_INTERNAL_SECRET: 'i'.repeat(40),
   DISTRAG_PG_PASSWORD: 'p'.repeat(24),
   DISTRAG_PGADMIN_PASSWORD: 'a'.repeat(12),
+  // What `npx distrag db-credentials` prints for DISTRAG_PG_PASSWORD above.
+  ...Object.fromEntries(ALL_SERVICE_DB_ROLES.map((role) => [passwordVariable(role), apiRolePassword('p'.repeat(24), role)])),
 };
 
 function envOf(service: Service, vars: Record<string, string> = fakeSecrets): Record<string, string> {
@@ -190,7 +194,32 @@ describe('compose.yaml', () => {
     }
     const gatewayEnv = envOf(services.gateway ?? services['gateway-1']!);
     expect(gatewayEnv.DISTRAG_JWT_SECRET).toBe(fakeSecrets.DISTRAG_JWT_SECRET);
-    expect(new URL(gatewayEnv.DISTRAG_DATABASE_URL!).hostname).toBe('coordinator');
+  });
+
+  it('gives each service only the credentials it uses, never the admin password but to the operations tools', () => {
+    const credentialKeys = (name: string) => Object.keys(envOf(services[name]!)).filter((k) => /_DATABASE_URL$|_SECRET$|PASSWORD/.test(k)).sort();
+    expect(credentialKeys('gateway')).toEqual(['DISTRAG_INTERNAL_SECRET', 'DISTRAG_JWT_SECRET']);
+    expect(credentialKeys('data')).toEqual(['DISTRAG_CATALOG_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET', 'DISTRAG_OPERATOR_DATABASE_URL', 'DISTRAG_READER_DATABASE_URL', 'DISTRAG_WRITER_DATABASE_URL']);
+    expect(credentialKeys('cluster')).toEqual(['DISTRAG_CATALOG_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET']);
+    expect(credentialKeys('feed')).toEqual(['DISTRAG_FEED_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET']);
+    for (const name of ['rag', 'cache']) expect(credentialKeys(name)).toEqual(['DISTRAG_INTERNAL_SECRET']);
+    for (const name of ['backup', 'recovery']) expect(credentialKeys(name)).toEqual(['DISTRAG_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET']);
+    for (const [name, s] of nodeServices) {
+      if (name === 'backup' || name === 'recovery') continue;
+      expect(Object.values(envOf(s)).join('\n').includes(fakeSecrets.DISTRAG_PG_PASSWORD), `${name} holds the admin password`).toBe(false);
+    }
+    const roleOf = (name: string, key: string) => {
+      const url = new URL(envOf(services[name]!)[key]!);
+      expect(url.hostname, `${name} ${key}`).toBe('coordinator');
+      expect(url.password, `${name} ${key}`).toBe(apiRolePassword(fakeSecrets.DISTRAG_PG_PASSWORD, url.username));
+      return url.username;
+    };
+    expect(roleOf('data', 'DISTRAG_READER_DATABASE_URL')).toBe(API_DB_ROLES.reader);
+    expect(roleOf('data', 'DISTRAG_WRITER_DATABASE_URL')).toBe(API_DB_ROLES.writer);
+    expect(roleOf('data', 'DISTRAG_OPERATOR_DATABASE_URL')).toBe(API_DB_ROLES.admin);
+    expect(roleOf('data', 'DISTRAG_CATALOG_DATABASE_URL')).toBe(SERVICE_DB_ROLES.catalog);
+    expect(roleOf('cluster', 'DISTRAG_CATALOG_DATABASE_URL')).toBe(SERVICE_DB_ROLES.catalog);
+    expect(roleOf('feed', 'DISTRAG_FEED_DATABASE_URL')).toBe(SERVICE_DB_ROLES.feed);
   });
 
   it('points the gateway at each subgraph service on the port it listens on', () => {
@@ -206,7 +235,7 @@ describe('compose.yaml', () => {
   });
 
   it('takes secrets from the environment, required, never written in the file', () => {
-    for (const name of ['DISTRAG_JWT_SECRET', 'DISTRAG_INTERNAL_SECRET', 'DISTRAG_PG_PASSWORD']) {
+    for (const name of ['DISTRAG_JWT_SECRET', 'DISTRAG_INTERNAL_SECRET', 'DISTRAG_PG_PASSWORD', ...ALL_SERVICE_DB_ROLES.map(passwordVariable)]) {
       expect(composeText).toContain(`\${${name}:?`);
     }
     for (const [name, s] of Object.entries(services)) {

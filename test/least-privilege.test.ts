@@ -7,6 +7,7 @@ import { readSecrets } from '../src/stack/secrets.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
 import { loadConfig } from '../src/config/config.js';
 import { adminQuery } from './support/database.js';
+import { runCli } from './support/run-cli.js';
 
 /** Each running process of the shared stack with its environment, read from /proc. */
 function runningProcesses(): Array<{ name: string; env: Map<string, string>; raw: string }> {
@@ -112,5 +113,26 @@ describe('least privilege: each service holds only the credentials it uses', () 
       await expect(client.query(`INSERT INTO distrag_meta.schema_changes (command_tag, object_type, object_identity) VALUES ('X', 'x', 'x')`)).rejects.toThrow(/permission denied/);
       await expect(client.query('CREATE PUBLICATION distrag_test_pub FOR ALL TABLES')).rejects.toThrow(/superuser|permission denied/);
     });
+  });
+
+  it('`distrag db-credentials` prints the passwords the roles log in with (for compose .env files)', async () => {
+    const result = runCli(['db-credentials'], { DISTRAG_HOME: inject('stack').home });
+    expect(result.code, result.stderr).toBe(0);
+    const lines = new Map(result.stdout.trim().split('\n').map((line) => line.split('=', 2) as [string, string]));
+    expect([...lines.keys()].sort()).toEqual(
+      ['DISTRAG_CATALOG_DB_PASSWORD', 'DISTRAG_FEED_DB_PASSWORD', 'DISTRAG_OPERATOR_DB_PASSWORD', 'DISTRAG_READER_DB_PASSWORD', 'DISTRAG_WRITER_DB_PASSWORD'],
+    );
+    const url = new URL(inject('stack').info.urls.postgres);
+    url.username = SERVICE_DB_ROLES.catalog;
+    url.password = lines.get('DISTRAG_CATALOG_DB_PASSWORD')!;
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    const { rows } = await client.query<{ user: string }>('SELECT current_user AS user');
+    await client.end();
+    expect(rows[0]!.user).toBe(SERVICE_DB_ROLES.catalog);
+
+    const short = runCli(['db-credentials'], { DISTRAG_HOME: inject('stack').home, DISTRAG_PG_PASSWORD: 'short' });
+    expect(short.code).not.toBe(0);
+    expect(short.stderr).toMatch(/DISTRAG_PG_PASSWORD must be at least 16 characters/);
   });
 });

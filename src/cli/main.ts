@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '../config/config.js';
 import { CliError } from './cli-error.js';
 import { benchCommand } from './commands/bench.js';
+import { dbCredentialsCommand } from './commands/db-credentials.js';
 import { downCommand } from './commands/down.js';
 import { installCitusCommand } from './commands/install-citus.js';
 import { seedCommand } from './commands/seed.js';
@@ -20,6 +21,8 @@ const HELP = `Usage: npx distrag <command>
   install-citus [--from-source DIR] [--version X.Y] [--dry-run]
                                                 install the citus extension (CITUS mode): from Citus's
                                                 package repository, or by building a source tree
+  db-credentials                                the service roles' database passwords as .env lines
+                                                (compose.yaml; derived from DISTRAG_PG_PASSWORD)
   help                                          this text
 
 Configuration comes from DISTRAG_* environment variables; see the README.`;
@@ -32,6 +35,7 @@ const COMMANDS: Record<string, (args: string[], config: ReturnType<typeof loadCo
   seed: seedCommand,
   bench: benchCommand,
   'install-citus': installCitusCommand,
+  'db-credentials': dbCredentialsCommand,
 };
 
 /** Runs one CLI command and returns the exit code; every failure is one line on stderr. */

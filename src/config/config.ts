@@ -55,6 +55,11 @@ const schema = z.object({
    * service is given it; each gets the credentials it uses (below), set by `up`.
    */
   DISTRAG_DATABASE_URL: z.string().url().optional(),
+  /**
+   * Password of the admin role (distrag_admin) where DistRAG does not generate it (containers:
+   * compose.yaml); `npx distrag db-credentials` derives the service roles' passwords from it.
+   */
+  DISTRAG_PG_PASSWORD: z.string().min(16, 'DISTRAG_PG_PASSWORD must be at least 16 characters').optional(),
   /** Data subgraph: the API roles' URLs (reader, writer and admin requests run as these). */
   DISTRAG_READER_DATABASE_URL: z.string().url().optional(),
   DISTRAG_WRITER_DATABASE_URL: z.string().url().optional(),
@@ -129,6 +134,7 @@ const schema = z.object({
  */
 export const CREDENTIAL_SETTINGS: ReadonlySet<string> = new Set([
   'DISTRAG_DATABASE_URL',
+  'DISTRAG_PG_PASSWORD',
   'DISTRAG_READER_DATABASE_URL',
   'DISTRAG_WRITER_DATABASE_URL',
   'DISTRAG_OPERATOR_DATABASE_URL',
