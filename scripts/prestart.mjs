@@ -43,13 +43,13 @@ const checked = SYSTEM_REQUIREMENTS.filter((r) => r.id !== 'citus' || env.DISTRA
 let detections = detectAll();
 const installable = missingOf(detections).filter((r) => r.debianPackages.length > 0);
 if (installable.length > 0) {
-  const blocker = aptBlocker();
-  if (blocker) {
-    if (blocker !== 'not root') say(`not running apt-get: ${blocker}`);
+  const apt = aptGet();
+  if (typeof apt === 'object') {
+    if (apt.blocker !== 'not root') say(`not running apt-get: ${apt.blocker}`);
   } else {
     const packages = installable.flatMap((r) => r.debianPackages);
     say(`installing ${packages.join(', ')} with apt-get`);
-    if (!installWithApt(packages)) say(`apt-get failed for ${packages.join(' ')} (see above)`);
+    if (!installWithApt(apt, packages)) say(`apt-get failed for ${packages.join(' ')} (see above)`);
     detections = detectAll();
   }
 }
@@ -93,16 +93,15 @@ function missingOf(found) {
   return checked.filter((r) => !found.get(r)?.ok);
 }
 
-/** Why apt-get will not run, or null when it may. */
-function aptBlocker() {
-  if (['0', 'false', 'no', 'off'].includes(env.DISTRAG_PRESTART_INSTALL ?? '')) return `DISTRAG_PRESTART_INSTALL=${env.DISTRAG_PRESTART_INSTALL}`;
-  if (!isRoot) return 'not root';
-  if (!findExecutable('apt-get', env)) return 'apt-get was not found';
-  return null;
+/** The apt-get to install with, or why it will not run. */
+function aptGet() {
+  if (['0', 'false', 'no', 'off'].includes(env.DISTRAG_PRESTART_INSTALL ?? '')) return { blocker: `DISTRAG_PRESTART_INSTALL=${env.DISTRAG_PRESTART_INSTALL}` };
+  if (!isRoot) return { blocker: 'not root' };
+  return findExecutable('apt-get', env) ?? { blocker: 'apt-get was not found' };
 }
 
 /** apt-get update + install; false when either fails. */
-function installWithApt(packages) {
+function installWithApt(aptGet, packages) {
   // Keep Debian's maintainer scripts from starting system-wide postgres/redis/nginx services:
   // DistRAG runs its own processes on its own ports.
   const policy = '/usr/sbin/policy-rc.d';
@@ -110,8 +109,8 @@ function installWithApt(packages) {
   if (ownPolicy) fs.writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
   try {
     const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
-    execFileSync('apt-get', ['update'], { stdio: 'inherit', env: aptEnv });
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env: aptEnv });
+    execFileSync(aptGet, ['update'], { stdio: 'inherit', env: aptEnv });
+    execFileSync(aptGet, ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env: aptEnv });
     return true;
   } catch {
     return false;

@@ -54,6 +54,18 @@ describe('prestart', () => {
     expect(result.stderr).not.toMatch(/installing|npm ci|build/);
   });
 
+  it.runIf(process.getuid?.() === 0)('as root, tries apt-get for NGINX, and when apt-get fails warns and exits 0', () => {
+    // A stand-in apt-get in the search path: `update` succeeds, `install` fails; it logs its calls.
+    const dir = binDir({ 'redis-server': redisServer });
+    const calls = path.join(dir, 'apt-calls');
+    fs.writeFileSync(path.join(dir, 'apt-get'), `#!/bin/sh\necho "$*" >> ${calls}\n[ "$1" = update ] && exit 0\necho 'E: stand-in apt-get fails' >&2\nexit 100\n`, { mode: 0o755 });
+    const result = prestart({ ...lookupIn(dir), DISTRAG_PRESTART_INSTALL: '1' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(fs.readFileSync(calls, 'utf8')).toBe('update\ninstall -y --no-install-recommends nginx\n');
+    expect(result.stderr).toContain('apt-get failed for nginx');
+    expect(result.stderr).toContain('warning: NGINX (nginx) is not installed — no load balancer; clients use the gateway URL');
+  });
+
   it('refuses a missing Redis with the exact install command and exit 1', () => {
     const dir = binDir({});
     const result = prestart(lookupIn(dir));
