@@ -1,12 +1,21 @@
 #!/usr/bin/env node
-// Runs before `npm start` and `npm test` on a fresh machine, with nothing but Node:
-// checks the system packages DistRAG runs (PostgreSQL >= 15 with pg_basebackup, Redis >= 7, NGINX),
-// installs missing ones with apt-get when root on Debian/Ubuntu (otherwise prints the exact command
-// and exits 1), installs npm dependencies when node_modules is missing, and builds.
+// Runs before `npm start` and `npm test` on a fresh machine, with nothing but Node: checks the system
+// packages DistRAG runs — the list and the lookups in ./system-requirements.mjs, which the stack uses
+// too — and installs the missing ones with apt-get when root on Debian/Ubuntu. A missing required one
+// (PostgreSQL, Redis) that cannot be installed prints the exact command and exits 1; a missing
+// optional one (NGINX, the citus extension) is a warning: the stack starts without it. Then it
+// installs npm dependencies when node_modules is missing, and builds.
+//
+// Flags: --check-only   check (and install) the system packages only: no `npm ci`, no build
+//        --for-tests    passed by `npm test`; the same checks as `npm start`
+// Environment: DISTRAG_PRESTART_INSTALL=0  never run apt-get (print the command instead)
+//              DISTRAG_SYSTEM_BIN_PATH, DISTRAG_PG_BIN, DISTRAG_CITUS  as for `distrag up`
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { aptInstallCommand, findExecutable, SYSTEM_REQUIREMENTS } from './system-requirements.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const say = (line) => console.error(`distrag prestart: ${line}`);
@@ -17,37 +26,55 @@ if (nodeMajor < 20) {
   process.exit(1);
 }
 
-/** Each system requirement: how to detect it and which Debian packages provide it. */
-const requirements = [
-  { name: 'PostgreSQL >= 15 server (postgres, initdb, pg_basebackup)', ok: hasPostgres, packages: ['postgresql', 'postgresql-contrib'] },
-  { name: 'Redis >= 7 (redis-server)', ok: hasRedis, packages: ['redis-server'] },
-  { name: 'NGINX', ok: () => which('nginx') !== null, packages: ['nginx'] },
-];
+let flags;
+try {
+  flags = parseArgs({ options: { 'check-only': { type: 'boolean' }, 'for-tests': { type: 'boolean' } } }).values;
+} catch (error) {
+  say(`${error.message}; the flags are --check-only and --for-tests`);
+  process.exit(2);
+}
 
-const missing = requirements.filter((r) => !r.ok());
-if (missing.length > 0) {
-  const packages = missing.flatMap((r) => r.packages);
-  const command = `apt-get install -y --no-install-recommends ${packages.join(' ')}`;
-  if (process.getuid?.() !== 0 || which('apt-get') === null) {
-    say(`missing: ${missing.map((r) => r.name).join('; ')}`);
-    say(`install them with: sudo apt-get update && sudo ${command}`);
-    process.exit(1);
-  }
-  say(`installing ${packages.join(', ')} with apt-get`);
-  installWithApt(packages);
-  const still = requirements.filter((r) => !r.ok());
-  if (still.length > 0) {
-    say(`still missing after apt-get: ${still.map((r) => r.name).join('; ')}; install them by hand`);
-    process.exit(1);
+const env = process.env;
+const isRoot = process.getuid?.() === 0;
+const sudo = isRoot ? '' : 'sudo ';
+// Without DISTRAG_CITUS=off, the citus extension decides the mode: say when it is missing.
+const checked = SYSTEM_REQUIREMENTS.filter((r) => r.id !== 'citus' || env.DISTRAG_CITUS !== 'off');
+
+let detections = detectAll();
+const installable = missingOf(detections).filter((r) => r.debianPackages.length > 0);
+if (installable.length > 0) {
+  const apt = aptGet();
+  if (typeof apt === 'object') {
+    if (apt.blocker !== 'not root') say(`not running apt-get: ${apt.blocker}`);
+  } else {
+    const packages = installable.flatMap((r) => r.debianPackages);
+    say(`installing ${packages.join(', ')} with apt-get`);
+    if (!installWithApt(apt, packages)) say(`apt-get failed for ${packages.join(' ')} (see above)`);
+    detections = detectAll();
   }
 }
 
-// CITUS mode needs the citus extension, which no distribution packages: offer the command that
-// installs it (from Citus's own package repository, or by building a source tree).
-if (process.env.DISTRAG_CITUS !== 'off' && !hasCitus()) {
-  say(`the citus extension is not installed: DistRAG runs single-node (mode SINGLE)${process.env.DISTRAG_CITUS === 'on' ? ', and DISTRAG_CITUS=on will refuse to start' : ''}`);
-  say('for CITUS mode: `npx distrag install-citus` (Citus\'s package repository) or `npx distrag install-citus --from-source DIR` (a Citus source tree)');
+const missing = missingOf(detections);
+const fatal = missing.filter((r) => r.required);
+for (const r of missing.filter((x) => !x.required)) {
+  // The citus lookup needs PostgreSQL; when PostgreSQL is missing, that is the line to read.
+  if (r.id === 'citus' && fatal.some((x) => x.id === 'postgresql')) continue;
+  const how = r.debianPackages.length > 0 ? `install it with: ${sudo}apt-get update && ${sudo}${aptInstallCommand([r])}` : `install it with: ${r.installHint}`;
+  say(`warning: ${r.name} is not installed — ${r.without}${r.id === 'citus' && env.DISTRAG_CITUS === 'on' ? ', and DISTRAG_CITUS=on will refuse to start' : ''}; ${how}`);
 }
+if (flags['check-only']) {
+  for (const r of checked) {
+    const d = detections.get(r);
+    say(d?.ok ? `ok ${r.name}: ${d.found}` : `missing ${r.name}: ${d?.problem}`);
+  }
+}
+if (fatal.length > 0) {
+  for (const r of fatal) say(`missing: ${r.name} — ${detections.get(r)?.problem}`);
+  const toInstall = missing.filter((r) => r.debianPackages.length > 0);
+  say(`install ${fatal.length > 1 ? 'them' : 'it'} with: ${sudo}apt-get update && ${sudo}${aptInstallCommand(toInstall)}`);
+  process.exit(1);
+}
+if (flags['check-only']) process.exit(0);
 
 if (!fs.existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
   say('installing npm dependencies (npm ci)');
@@ -56,55 +83,37 @@ if (!fs.existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
   run('npm', ['run', '--silent', 'build']);
 }
 
-function hasPostgres() {
-  const base = '/usr/lib/postgresql';
-  const dirs = fs.existsSync(base) ? fs.readdirSync(base).filter((v) => Number(v) >= 15).map((v) => path.join(base, v, 'bin')) : [];
-  if (process.env.DISTRAG_PG_BIN) dirs.unshift(process.env.DISTRAG_PG_BIN);
-  return dirs.some((dir) => ['postgres', 'initdb', 'pg_basebackup', 'pg_config'].every((t) => fs.existsSync(path.join(dir, t))));
+/** Each checked requirement with what its lookup found. */
+function detectAll() {
+  return new Map(checked.map((r) => [r, r.detect(env)]));
 }
 
-function hasCitus() {
-  const base = '/usr/lib/postgresql';
-  const dirs = fs.existsSync(base) ? fs.readdirSync(base).filter((v) => Number(v) >= 15).sort((a, b) => Number(b) - Number(a)).map((v) => path.join(base, v, 'bin')) : [];
-  const binDir = process.env.DISTRAG_PG_BIN ?? dirs[0];
-  if (!binDir || !fs.existsSync(path.join(binDir, 'pg_config'))) return false;
-  const sharedir = spawnSync(path.join(binDir, 'pg_config'), ['--sharedir'], { encoding: 'utf8' }).stdout?.trim() ?? '';
-  return fs.existsSync(path.join(sharedir, 'extension', 'citus.control'));
+/** The requirements whose lookup found nothing usable. */
+function missingOf(found) {
+  return checked.filter((r) => !found.get(r)?.ok);
 }
 
-function hasRedis() {
-  const bin = which('redis-server');
-  if (!bin) return false;
-  const out = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout ?? '';
-  return Number(/v=(\d+)/.exec(out)?.[1] ?? 0) >= 7;
+/** The apt-get to install with, or why it will not run. */
+function aptGet() {
+  if (['0', 'false', 'no', 'off'].includes(env.DISTRAG_PRESTART_INSTALL ?? '')) return { blocker: `DISTRAG_PRESTART_INSTALL=${env.DISTRAG_PRESTART_INSTALL}` };
+  if (!isRoot) return { blocker: 'not root' };
+  return findExecutable('apt-get', env) ?? { blocker: 'apt-get was not found' };
 }
 
-function which(name) {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin']) {
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // next
-    }
-  }
-  return null;
-}
-
-function installWithApt(packages) {
+/** apt-get update + install; false when either fails. */
+function installWithApt(aptGet, packages) {
   // Keep Debian's maintainer scripts from starting system-wide postgres/redis/nginx services:
   // DistRAG runs its own processes on its own ports.
   const policy = '/usr/sbin/policy-rc.d';
   const ownPolicy = !fs.existsSync(policy);
   if (ownPolicy) fs.writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
   try {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
+    const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
+    execFileSync(aptGet, ['update'], { stdio: 'inherit', env: aptEnv });
+    execFileSync(aptGet, ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env: aptEnv });
+    return true;
   } catch {
-    say(`apt-get failed; run it by hand: apt-get update && apt-get install -y ${packages.join(' ')}`);
-    process.exit(1);
+    return false;
   } finally {
     if (ownPolicy) fs.rmSync(policy, { force: true });
   }

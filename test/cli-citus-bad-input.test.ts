@@ -86,7 +86,7 @@ describe.skipIf(!onCitus())(`up refuses a Citus cluster it cannot run${citusSkip
 async function withStoppedNode(env: Record<string, string>, node: string, fn: (client: pg.Client) => Promise<unknown>): Promise<void> {
   const config = loadConfig({ ...process.env, ...env });
   const layout = stackLayout(config.home);
-  const { binDir } = findPostgresBinaries(config.DISTRAG_PG_BIN);
+  const { binDir } = findPostgresBinaries(config);
   const runAs = resolveServiceUser(config.DISTRAG_SERVICE_USER);
   const pgCtl = (args: string[]) =>
     execFileSync(path.join(binDir, 'pg_ctl'), ['-D', layout.pgDir(node), '-w', '-l', path.join(layout.pgDir(node), 'by-hand.log'), ...args], {

@@ -40,8 +40,14 @@ const schema = z.object({
   DISTRAG_GATEWAYS: z.coerce.number().int().min(1).max(16).default(1),
   /** `auto` uses Citus when the extension is installed; `off` forces single-node mode; `on` fails without it. */
   DISTRAG_CITUS: z.enum(['auto', 'on', 'off']).default('auto'),
-  /** Directory holding `postgres`, `initdb`, `pg_basebackup`. Default: found from `pg_config --bindir` or /usr/lib/postgresql/<newest>/bin. */
+  /** Directory holding `postgres`, `initdb`, `pg_basebackup`, `pg_config` (≥ 15). Default: the newest /usr/lib/postgresql/<v>/bin, else the executable search path. */
   DISTRAG_PG_BIN: z.string().optional(),
+  /**
+   * Colon-separated directories searched for nginx, redis-server and PostgreSQL (after DISTRAG_PG_BIN and
+   * /usr/lib/postgresql), instead of PATH then /usr/sbin, /usr/bin, /usr/local/sbin, /usr/local/bin.
+   * Read by `prestart` too (scripts/system-requirements.mjs); tests use it to hide an installed package.
+   */
+  DISTRAG_SYSTEM_BIN_PATH: z.string().optional(),
   /** OS user the servers run as when DistRAG is started as root (PostgreSQL refuses root). */
   DISTRAG_SERVICE_USER: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default('distrag'),
   /** Demo data scale loaded on first `up` (0 skips the demo data). */

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import pg from 'pg';
+import { requirement } from '../../scripts/system-requirements.mjs';
 import { CREDENTIAL_SETTINGS, type Config } from '../config/config.js';
 import { ensureApiRoles } from '../db/api-roles.js';
 import { assertSameCitusVersion, assertWorkersReachable, readWorkerReachability } from '../db/bootstrap/check-citus-nodes.js';
@@ -59,7 +60,7 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
   }
   if (manager.clearStale()) report('removed a stale pid file left by an earlier run');
 
-  const binaries = findPostgresBinaries(config.DISTRAG_PG_BIN);
+  const binaries = findPostgresBinaries(config);
   if (config.DISTRAG_CITUS === 'on' && !binaries.citusAvailable) throw new StackError('DISTRAG_CITUS=on but the citus extension is not installed for PostgreSQL ' + binaries.major);
   const mode: ClusterMode = binaries.citusAvailable && config.DISTRAG_CITUS !== 'off' ? 'CITUS' : 'SINGLE';
   const firstRun = checkLayoutVersion(layout, mode);
@@ -96,7 +97,7 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
     const coordinatorUrl = adminUrl({ host, port: config.DISTRAG_PG_PORT, password: secrets.pgPassword });
     await bootstrapDatabase({ mode, host, pgNodes, secrets, coordinatorUrl, schemas: config.dataSchemas, seedScale: firstRun ? config.DISTRAG_SEED_SCALE : 0, report });
 
-    await step(redisSpec({ dir: layout.redisDir, host, port: config.DISTRAG_REDIS_PORT, runAs }));
+    await step(redisSpec({ dir: layout.redisDir, host, port: config.DISTRAG_REDIS_PORT, runAs, lookup: config }));
     await step(chromaSpec({ dir: layout.chromaDir, host, port: config.DISTRAG_CHROMA_PORT, runAs }));
     const commonEnv = {
       // The configuration `up` runs with reaches every service it starts (settings given to a
@@ -118,8 +119,8 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
     for (const [i, port] of gatewayPorts.entries()) {
       await step(nodeServiceSpec({ name: i === 0 ? 'gateway' : `gateway-${i + 1}`, entry: 'gateway/main.js', host, port, env: { ...envFor('gateway'), DISTRAG_SUBGRAPHS: subgraphList }, runAs: nodeRunAs, home: layout.runDir }));
     }
-    const nginx = await step(nginxSpec({ dir: layout.nginxDir, host, port: config.DISTRAG_NGINX_PORT, gateways: gatewayPorts.map((port) => ({ host, port })), runAs }));
-    if (!nginx) report('nginx is not installed: no load balancer; use the gateway URL directly');
+    const nginx = await step(nginxSpec({ dir: layout.nginxDir, host, port: config.DISTRAG_NGINX_PORT, gateways: gatewayPorts.map((port) => ({ host, port })), runAs, lookup: config }));
+    if (!nginx) report(`warning: nginx is not installed: ${requirement('nginx').without}`);
 
     const info: StackInfo = {
       mode,

@@ -19,7 +19,7 @@ export async function benchCommand(args: string[], config: Config): Promise<numb
   const connections = values.connections === undefined ? 32 : Number(values.connections);
   if (!(duration > 0 && duration <= 600)) throw new CliError('distrag bench: --duration must be 1-600 seconds', 2);
   if (!(Number.isInteger(connections) && connections > 0 && connections <= 1024)) throw new CliError('distrag bench: --connections must be 1-1024', 2);
-  const citus = findPostgresBinaries(config.DISTRAG_PG_BIN).citusAvailable;
+  const citus = findPostgresBinaries(config).citusAvailable;
   const wanted = values.mode ?? (citus ? 'both' : 'single');
   if (!['single', 'citus', 'both'].includes(wanted)) throw new CliError('distrag bench: --mode is single, citus or both', 2);
   if (wanted !== 'single' && !citus) throw new CliError('distrag bench: --mode citus needs the citus extension; install it with `npx distrag install-citus`', 2);

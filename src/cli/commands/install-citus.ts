@@ -25,7 +25,7 @@ export async function installCitusCommand(args: string[], config: Config): Promi
   const report = (line: string) => console.error(`distrag: ${line}`);
 
   let plan: InstallPlan;
-  const binaries = findPostgresBinaries(config.DISTRAG_PG_BIN);
+  const binaries = findPostgresBinaries(config);
   try {
     const facts = readSystemFacts(binaries);
     if (values['from-source'] !== undefined) {

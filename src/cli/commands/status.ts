@@ -1,3 +1,4 @@
+import { requirement } from '../../../scripts/system-requirements.mjs';
 import type { Config } from '../../config/config.js';
 import { readStackStatus } from '../../stack/stack-control.js';
 import { parseFlags } from '../parse-flags.js';
@@ -17,6 +18,10 @@ export async function statusCommand(args: string[], config: Config): Promise<num
   }
   console.log(`mode ${status.mode ?? 'unknown'}`);
   for (const p of status.processes) console.log(`${p.healthy ? 'up  ' : 'DOWN'}  ${p.name.padEnd(20)} pid ${String(p.pid).padEnd(8)} port ${p.port}`);
-  if (status.urls) console.log(`GraphQL ${status.urls.graphql}${status.urls.nginx ? `  NGINX ${status.urls.nginx}` : ''}`);
+  if (status.urls) {
+    console.log(`GraphQL ${status.urls.graphql}${status.urls.nginx ? `  NGINX ${status.urls.nginx}` : ''}`);
+    // `up` leaves urls.nginx null only when nginx is not installed (it is optional).
+    if (!status.urls.nginx) console.log(`nginx: not installed — ${requirement('nginx').without}`);
+  }
   return healthy ? 0 : 1;
 }

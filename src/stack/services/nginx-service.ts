@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ProcessSpec } from '../process-manager.js';
 import { chownTree, type RunAs } from '../service-user.js';
-import { findExecutable } from './system-binaries.js';
+import type { Lookup } from '../../../scripts/system-requirements.mjs';
+import { findNginxBinary } from './system-binaries.js';
 
 /** NGINX in front of the gateways: HTTP and WebSocket upgrade, long read timeout for subscriptions. */
 export function renderNginxConf(options: { dir: string; host: string; port: number; gateways: Array<{ host: string; port: number }> }): string {
@@ -51,8 +52,8 @@ ${upstreams}
 }
 
 /** The NGINX process, or null when nginx is not installed (the gateway is then the entry point). */
-export function nginxSpec(options: { dir: string; host: string; port: number; gateways: Array<{ host: string; port: number }>; runAs: RunAs | null }): ProcessSpec | null {
-  const binary = findExecutable('nginx');
+export function nginxSpec(options: { dir: string; host: string; port: number; gateways: Array<{ host: string; port: number }>; runAs: RunAs | null; lookup: Lookup }): ProcessSpec | null {
+  const binary = findNginxBinary(options.lookup);
   if (!binary) return null;
   for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(options.dir, 'tmp', sub), { recursive: true });
   const conf = path.join(options.dir, 'nginx.conf');

@@ -1,15 +1,16 @@
 import fs from 'node:fs';
+import type { Lookup } from '../../../scripts/system-requirements.mjs';
 import type { ProcessSpec } from '../process-manager.js';
 import { chownTree, type RunAs } from '../service-user.js';
 import { findRedisServer } from './system-binaries.js';
 
 /** Redis with AOF on (fsync every second), data in its own directory. */
-export function redisSpec(options: { dir: string; host: string; port: number; runAs: RunAs | null }): ProcessSpec {
+export function redisSpec(options: { dir: string; host: string; port: number; runAs: RunAs | null; lookup: Lookup }): ProcessSpec {
   fs.mkdirSync(options.dir, { recursive: true });
   chownTree(options.dir, options.runAs);
   return {
     name: 'redis',
-    command: findRedisServer(),
+    command: findRedisServer(options.lookup),
     args: [
       '--bind', options.host,
       '--port', String(options.port),
