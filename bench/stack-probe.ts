@@ -5,6 +5,9 @@ import { stackLayout } from '../src/stack/stack-layout.js';
 import { cpuBetween, ProcessCpu, type CpuSeconds } from './process-cpu.js';
 import { metricsBetween, ServiceMetrics, type MetricsSnapshot } from './service-metrics.js';
 
+/** Pause between the end of a load and the second reading of the metrics. */
+const SETTLE_MS = 250;
+
 /** What a load cost, measured around it. */
 export interface Probed<T> {
   value: T;
@@ -40,6 +43,8 @@ export class StackProbe {
     const value = await load();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const cpuAfter = this.cpu?.sample() ?? null;
+    // Requests still in the servers when the load stops finish and are recorded before the second reading.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const metricsAfter = await this.metrics.snapshot();
     return { value, seconds, cpu: cpuBefore && cpuAfter ? cpuBetween(cpuBefore, cpuAfter) : null, metrics: metricsBetween(metricsBefore, metricsAfter) };
   }

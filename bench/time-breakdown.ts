@@ -1,6 +1,7 @@
 import type { BenchColumn } from './bench-result.js';
 import type { Load } from './load.js';
 import { CPU_GROUPS } from './process-cpu.js';
+import type { HistogramTotal } from './service-metrics.js';
 import type { Probed } from './stack-probe.js';
 
 /** Title and columns of the table that splits a request's wall time by the services' own histograms. */
@@ -16,25 +17,22 @@ export const TIME_TABLE = {
 };
 
 /**
- * One run's split of the mean request (entry: the service the load calls): end to end, less the
- * entry's HTTP handler time; the gateway's handler less the data subgraph's; the data subgraph's
- * handler less its SQL statements (distrag_data_statement_duration_seconds); the statements. Sums
- * are divided by the entry's request count, so a stage called more than once per request counts
- * in full.
+ * One run's split of the mean request (entry: the service the load calls): end to end at the
+ * client, less the entry's HTTP handler time; the gateway's handler less the data subgraph's; the
+ * data subgraph's handler less its SQL statements (distrag_data_statement_duration_seconds); the
+ * statements. Each stage counts as its mean per call times its calls per entry request (rounded),
+ * so that requests cut off when the load stops — recorded by some stages and not others — do not
+ * skew the split.
  */
 export function timeRow(entry: 'gateway' | 'data subgraph', probed: Probed<Load>): Array<number | null> {
   const { gatewayHttp, dataHttp, dataStatements } = probed.metrics;
   const requests = entry === 'gateway' ? gatewayHttp.count : dataHttp.count;
-  if (requests === 0) return TIME_TABLE.columns.map(() => null);
-  const ms = (seconds: number) => (seconds * 1000) / requests;
-  const handler = entry === 'gateway' ? ms(gatewayHttp.sum) : ms(dataHttp.sum);
-  return [
-    probed.value.meanMs,
-    probed.value.meanMs - handler,
-    entry === 'gateway' ? ms(gatewayHttp.sum - dataHttp.sum) : null,
-    ms(dataHttp.sum - dataStatements.sum),
-    ms(dataStatements.sum),
-  ];
+  if (requests === 0 || dataHttp.count === 0 || dataStatements.count === 0) return TIME_TABLE.columns.map(() => null);
+  const perRequest = (stage: HistogramTotal) => ((stage.sum * 1000) / stage.count) * Math.max(1, Math.round(stage.count / requests));
+  const gateway = entry === 'gateway' ? perRequest(gatewayHttp) : null;
+  const data = perRequest(dataHttp);
+  const statements = perRequest(dataStatements);
+  return [probed.value.meanMs, probed.value.meanMs - (gateway ?? data), gateway === null ? null : gateway - data, data - statements, statements];
 }
 
 /** Title and columns of the table of CPU time per request, by process group (/proc). */

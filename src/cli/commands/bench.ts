@@ -9,7 +9,7 @@ import { parseCount, parseFlags } from '../parse-flags.js';
 /** Measured runs of every figure: the median and range of 3 runs is the least a table should show. */
 const DEFAULT_RUNS = 3;
 /** Seconds of each timed load: chosen so that `bench all` in both modes stays within about a quarter of an hour on 2 cores. */
-const DEFAULT_DURATION = 5;
+const DEFAULT_DURATION = 8;
 const DEFAULT_CONNECTIONS = 32;
 
 /**
