@@ -1,25 +1,26 @@
-import autocannon from 'autocannon';
 import { IDENTITY_HEADER, signForwardedIdentity } from '../src/auth/forwarded-identity.js';
 import { signUserToken } from '../src/auth/user-token.js';
 import { startPrivateStack } from '../src/stack/private-stack.js';
 import { readSecrets } from '../src/stack/secrets.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
+import type { BenchOutcome } from './bench-result.js';
 import { benchStackEnv } from './bench-stack-env.js';
+import { BenchTableBuilder } from './bench-table-builder.js';
+import { httpLoad } from './http-load.js';
 import type { BenchmarkOptions } from './run-benchmark.js';
-import { writeResults } from './write-results.js';
+import { StackProbe } from './stack-probe.js';
+import { CPU_TABLE, cpuRow, TIME_TABLE, timeRow } from './time-breakdown.js';
 
-const QUERY = JSON.stringify({ query: '{ universities(limit: 10) { universityId name city } }' });
+const QUERY = '{ universities(limit: 10) { universityId name city } }';
+const WARM_UP_SECONDS = 2;
+/** The goal: gateway throughput at least this share of the data subgraph's own. */
+const GOAL_RATIO = 0.5;
 
-interface Load {
-  requests: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-}
-
-/** One simple query straight to the data subgraph and through the gateway, same load each. */
-export async function gatewayBenchmark(options: BenchmarkOptions): Promise<void> {
+/**
+ * One simple query straight to the data subgraph and through the gateway, same load each, the two
+ * paths alternating run after run.
+ */
+export async function gatewayBenchmark(options: BenchmarkOptions): Promise<BenchOutcome> {
   options.report('starting a private stack');
   const stack = await startPrivateStack({ prefix: 'distrag-bench', env: benchStackEnv(options.mode, { DISTRAG_SEED_SCALE: '0.5' }), report: options.report });
   try {
@@ -27,58 +28,47 @@ export async function gatewayBenchmark(options: BenchmarkOptions): Promise<void>
     const identity = { sub: 'bench', role: 'reader' as const, tenant: '1' };
     const token = await signUserToken(secrets.jwtSecret, identity);
     const subgraphUrl = `http://${stack.config.DISTRAG_HOST}:${stack.config.DISTRAG_DATA_PORT}/graphql`;
-    const direct = () => ({ 'content-type': 'application/json', [IDENTITY_HEADER]: signForwardedIdentity(secrets.internalSecret, identity).value });
-    const viaGateway = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+    const body = JSON.stringify({ query: QUERY });
+    const { duration, connections } = options;
+    // The forwarded identity lives minutes: signed again for each load.
+    const direct = (seconds: number) => httpLoad({ url: subgraphUrl, headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signForwardedIdentity(secrets.internalSecret, identity).value }, body, duration: seconds, connections });
+    const viaGateway = (seconds: number) => httpLoad({ url: stack.info.urls.graphql, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body, duration: seconds, connections });
+    const probe = await StackProbe.forStack(stack);
 
-    options.report('warming up');
-    await load(subgraphUrl, direct(), 2, options.connections);
-    await load(stack.info.urls.graphql, viaGateway, 2, options.connections);
-    options.report(`direct to subgraph: ${options.duration}s × ${options.connections} connections`);
-    const subgraph = await load(subgraphUrl, direct(), options.duration, options.connections);
-    options.report(`through the gateway: ${options.duration}s × ${options.connections} connections`);
-    const gateway = await load(stack.info.urls.graphql, viaGateway, options.duration, options.connections);
-    const ratio = gateway.requests / subgraph.requests;
-    const files = writeResults(
-      'gateway',
-      stack.info.mode,
-      {
-        title: 'Gateway overhead (`npx distrag bench gateway`)',
-        columns: ['path', 'req/s', 'p50 ms', 'p99 ms', 'errors'],
-        keyColumns: 1,
-        rows: [
-          ['data subgraph direct', subgraph.requests.toFixed(0), subgraph.p50, subgraph.p99, subgraph.errors + subgraph.non2xx],
-          ['through the gateway', gateway.requests.toFixed(0), gateway.p50, gateway.p99, gateway.errors + gateway.non2xx],
-          ['ratio gateway / direct', ratio.toFixed(2), (gateway.p50 / Math.max(subgraph.p50, 0.001)).toFixed(2), (gateway.p99 / Math.max(subgraph.p99, 0.001)).toFixed(2), ''],
-        ],
-        notes: [`gateway / direct throughput ${ratio.toFixed(2)} (goal ≥ 0.5: ${ratio >= 0.5 ? 'met' : 'not met'}).`],
-        sharedNotes: [
-          `Query \`{ universities(limit: 10) { universityId name city } }\` (one PostgreSQL read; a reference table under Citus), ${options.duration} s, ${options.connections} connections (autocannon), load generator on the same machine.`,
-          'Goal: gateway throughput ≥ 0.5 × direct.',
-          ...WHERE_THE_TIME_WENT,
-        ],
-      },
-      { subgraph, gateway, ratio },
-    );
-    options.report(`gateway/direct throughput ratio ${ratio.toFixed(2)}; wrote ${files.md} and ${files.json}`);
+    options.report(`warming up (${WARM_UP_SECONDS}s each path)`);
+    await direct(WARM_UP_SECONDS);
+    await viaGateway(WARM_UP_SECONDS);
+
+    const main = new BenchTableBuilder({ title: null, keyColumns: ['path'], columns: [{ name: 'req/s', digits: 0 }, { name: 'p50 ms', digits: 2 }, { name: 'p99 ms', digits: 2 }, { name: 'errors', digits: 0 }] });
+    const ratios = new BenchTableBuilder({ title: 'Ratios within each run', keyColumns: ['ratio'], columns: [{ name: 'req/s', digits: 2 }, { name: 'p50', digits: 2 }, { name: 'p99', digits: 2 }] });
+    const time = new BenchTableBuilder({ ...TIME_TABLE, keyColumns: ['path'] });
+    const cpu = new BenchTableBuilder({ ...CPU_TABLE, keyColumns: ['path'] });
+    for (let run = 1; run <= options.runs; run++) {
+      options.report(`run ${run}/${options.runs}: direct to the data subgraph, then through the gateway, ${duration}s × ${connections} connections each`);
+      const d = await probe.around(() => direct(duration));
+      const g = await probe.around(() => viaGateway(duration));
+      for (const [name, entry, probed] of [['data subgraph direct', 'data subgraph', d], ['through the gateway', 'gateway', g]] as const) {
+        main.add([name], [probed.value.requestsPerSecond, probed.value.p50Ms, probed.value.p99Ms, probed.value.errors]);
+        time.add([name], timeRow(entry, probed));
+        const cpuValues = cpuRow(probed, probe.cpus);
+        if (cpuValues) cpu.add([name], cpuValues);
+      }
+      ratios.add(['gateway / direct'], [g.value.requestsPerSecond / d.value.requestsPerSecond, g.value.p50Ms / d.value.p50Ms, g.value.p99Ms / d.value.p99Ms]);
+    }
+    const ratioTable = ratios.build();
+    const ratio = ratioTable.rows[0]!.figures[0]!;
+    return {
+      mode: stack.info.mode,
+      title: 'Gateway overhead (`npx distrag bench gateway`)',
+      tables: [main.build(), ratioTable, time.build(), cpu.build()].filter((t) => t.rows.length > 0),
+      notes: [`gateway / direct throughput: median ${ratio.median.toFixed(2)} over ${ratio.runs.length} runs, lowest ${ratio.min.toFixed(2)} (goal ≥ ${GOAL_RATIO}: ${ratio.min >= GOAL_RATIO ? 'met in every run' : ratio.median >= GOAL_RATIO ? 'met by the median, not in every run' : 'not met'}).`],
+      method: [
+        `Query \`${QUERY}\` (one PostgreSQL read; a reference table under Citus), POSTed by autocannon in the benchmark process over ${connections} keep-alive connections for ${duration} s per path and run, after a ${WARM_UP_SECONDS} s warm-up of each path; the two paths alternate run after run. Direct calls carry the signed identity the gateway would forward; gateway calls a reader token of tenant 1.`,
+        'Ratios are taken within each run (gateway run over the direct run just before it), then summarised over the runs. Latency percentiles at full resolution; errors are connection errors, timeouts and non-2xx answers.',
+        `Goal: gateway throughput ≥ ${GOAL_RATIO} × direct. The load generator, the gateway, the subgraphs and PostgreSQL share the machine's CPUs, so where the CPU goes per request decides the throughput of a saturated machine.`,
+      ],
+    };
   } finally {
     await stack.stop();
   }
-}
-
-/**
- * What profiling the gateway under this load showed (`node --cpu-prof` on the gateway, CPU time per
- * request from /proc) and what was changed; kept with the results so the numbers can be read.
- */
-const WHERE_THE_TIME_WENT = [
-  'Where the gateway\'s time went (2 cores, saturated in the gateway run, so gateway CPU per request sets the ratio): before the changes ≈ 380–400 µs CPU per request in the gateway vs ≈ 240–270 µs in the data subgraph; after ≈ 280–310 µs. Before: direct ≈ 4 080 req/s, gateway ≈ 2 190–2 260 req/s, ratio 0.54–0.55.',
-  'Subgraph call (≈ 12 % of gateway CPU): RemoteGraphQLDataSource builds a node-fetch `Headers` and `Request` (URL parsing included) for every call even with a custom fetcher, and undici `request()` adds a Readable body and a WHATWG `Headers` copy. Now `SignedDataSource` implements `GraphQLDataSource` on undici `dispatch` over the keep-alive Agent (checked: 32 pooled sockets for 32 client connections, no reconnects).',
-  'Apollo cache-control plugin (≈ 10 %): hooks every execution and field resolution to conclude `no-store` (no subgraph sets cache hints). Disabled on the gateway (a one-hook plugin still sends `cache-control: no-store`) and on the subgraphs, where it also made the data subgraph ≈ 10 % cheaper, i.e. the direct path faster too.',
-  'HTTP layer: responses were sent with chunked encoding (now `Content-Length`), prom-client hashed the label set on every request (label children now cached; unknown paths count as route `other`).',
-  'Left, inherent to the extra hop and to Apollo: kernel socket I/O (≈ 15 %), Apollo Server pipeline (≈ 15 %: query hash, content negotiation, CSRF check, JSON.stringify), @apollo/gateway execution and result shaping (≈ 15 %), GC (≈ 6 %).',
-  'Not the cause: JWT verification (cached), query-plan cache (hit on every request), landing page (HTML GETs only), per-request logging (none), data pg pool size (8 vs 20: same), V8 semi-space tuning (no gain). Usage/schema reporting and inline traces are now explicitly disabled.',
-];
-
-async function load(url: string, headers: Record<string, string>, duration: number, connections: number): Promise<Load> {
-  const result = await autocannon({ url, method: 'POST', headers, body: QUERY, duration, connections });
-  return { requests: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
 }

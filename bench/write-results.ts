@@ -4,127 +4,83 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ClusterMode } from '../src/db/bootstrap/migrations.js';
 import { projectRoot } from '../src/paths.js';
-
-export interface BenchTable {
-  title: string;
-  /** The first `keyColumns` columns name a row (case, path); the rest are its measurements. */
-  columns: string[];
-  keyColumns: number;
-  rows: Array<Array<string | number>>;
-  /** Notes that hold for this run's mode (shown prefixed with it). */
-  notes: string[];
-  /** Notes that hold for every mode (shown once). */
-  sharedNotes?: string[];
-}
-
-/** One benchmark run in one mode, as bench/results/<name>.<mode>.json keeps it. */
-interface ModeRun {
-  name: string;
-  mode: ClusterMode;
-  commit: string;
-  at: string;
-  machine: string;
-  table: BenchTable;
-  raw: unknown;
-}
+import { asBenchResult, type BenchMachine, type BenchResult } from './bench-result.js';
+import { replaceBenchBlock } from './readme-bench-block.js';
+import { renderBenchBody, renderBenchmark } from './render-results.js';
 
 const MODES: ClusterMode[] = ['SINGLE', 'CITUS'];
+export const resultsDir = path.join(projectRoot, 'bench', 'results');
+const readmeFile = path.join(projectRoot, 'README.md');
+
 /** Read when the benchmark process starts: the code it measures (a commit made meanwhile is not it). */
-const MEASURED_COMMIT = currentCommit();
-const resultsDir = path.join(projectRoot, 'bench', 'results');
+export const MEASURED_CODE = measuredCode();
 
 /**
- * Records one run (bench/results/<name>.<mode>.json), then renders the latest run of each mode
- * into one table (bench/results/<name>.md and .json, and the README between
- * `<!-- bench:NAME -->` markers): a row per measurement, SINGLE and CITUS next to each other,
- * each stamped with the commit it measured.
+ * Records one benchmark's result in one mode (bench/results/<name>.<mode>.json), then publishes
+ * that benchmark again from its result files (see `publishResults`).
  */
-export function writeResults(name: string, mode: ClusterMode, table: BenchTable, raw: unknown): { md: string; json: string } {
+export function saveResult(result: BenchResult): string[] {
   fs.mkdirSync(resultsDir, { recursive: true });
-  const run: ModeRun = { name, mode, commit: MEASURED_COMMIT, at: new Date().toISOString(), machine: machineLine(), table, raw };
-  fs.writeFileSync(path.join(resultsDir, `${name}.${mode.toLowerCase()}.json`), JSON.stringify(run, null, 2));
-  const runs = MODES.map((m) => readRun(name, m)).filter((r): r is ModeRun => r !== null);
-  const md = renderRuns(runs);
-  const mdFile = path.join(resultsDir, `${name}.md`);
-  const jsonFile = path.join(resultsDir, `${name}.json`);
-  fs.writeFileSync(mdFile, md);
-  fs.writeFileSync(jsonFile, JSON.stringify({ name, runs }, null, 2));
-  updateReadme(name, md);
-  return { md: mdFile, json: jsonFile };
+  const file = path.join(resultsDir, `${result.benchmark}.${result.mode.toLowerCase()}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  return [file, ...publishResults([result.benchmark])];
 }
 
-function readRun(name: string, mode: ClusterMode): ModeRun | null {
+/**
+ * Renders each benchmark's result files — the latest of each mode — into bench/results/<name>.md
+ * and <name>.json (both modes together) and into the README between the benchmark's markers.
+ * Files of an older layout are not read: such a benchmark shows as not yet measured. Returns the
+ * files written; throws when the README lacks a benchmark's markers.
+ */
+export function publishResults(benchmarks: string[]): string[] {
+  const written: string[] = [];
+  let readme = fs.readFileSync(readmeFile, 'utf8');
+  for (const benchmark of benchmarks) {
+    const results = MODES.map((mode) => readResult(benchmark, mode)).filter((r): r is BenchResult => r !== null);
+    fs.mkdirSync(resultsDir, { recursive: true });
+    const md = path.join(resultsDir, `${benchmark}.md`);
+    const json = path.join(resultsDir, `${benchmark}.json`);
+    fs.writeFileSync(md, renderBenchmark(benchmark, results));
+    fs.writeFileSync(json, `${JSON.stringify({ benchmark, results }, null, 2)}\n`);
+    const next = replaceBenchBlock(readme, benchmark, renderBenchBody(benchmark, results));
+    if (next === null) throw new Error(`README.md has no <!-- bench:${benchmark}:start --> … <!-- bench:${benchmark}:end --> markers; add them where the ${benchmark} table belongs`);
+    readme = next;
+    written.push(md, json);
+  }
+  fs.writeFileSync(readmeFile, readme);
+  return [...written, readmeFile];
+}
+
+function readResult(benchmark: string, mode: ClusterMode): BenchResult | null {
   try {
-    return JSON.parse(fs.readFileSync(path.join(resultsDir, `${name}.${mode.toLowerCase()}.json`), 'utf8')) as ModeRun;
+    const result = asBenchResult(JSON.parse(fs.readFileSync(path.join(resultsDir, `${benchmark}.${mode.toLowerCase()}.json`), 'utf8')));
+    return result && result.benchmark === benchmark && result.mode === mode ? result : null;
   } catch {
     return null;
   }
 }
 
-/** The latest run of each mode as one markdown table, rows of the same key next to each other. */
-export function renderRuns(runs: ModeRun[]): string {
-  const [first] = runs;
-  if (!first) return '';
-  const { columns, keyColumns } = first.table;
-  const key = (row: Array<string | number>) => row.slice(0, keyColumns).join('\u0000');
-  const order: string[] = [];
-  for (const run of runs) for (const row of run.table.rows) if (!order.includes(key(row))) order.push(key(row));
-  const lines: string[] = [];
-  for (const k of order) {
-    for (const run of runs) {
-      for (const row of run.table.rows.filter((r) => key(r) === k)) {
-        lines.push(`| ${[...row.slice(0, keyColumns), run.mode, ...row.slice(keyColumns), `\`${run.commit}\``].join(' | ')} |`);
-      }
-    }
-  }
-  const header = [...columns.slice(0, keyColumns), 'mode', ...columns.slice(keyColumns), 'commit'];
-  const shared = [...new Set(runs.flatMap((r) => r.table.sharedNotes ?? []))];
-  return [
-    `### ${first.table.title}`,
-    '',
-    `| ${header.join(' | ')} |`,
-    `| ${header.map(() => '---').join(' | ')} |`,
-    ...lines,
-    '',
-    ...shared.map((n) => `- ${n}`),
-    ...runs.flatMap((r) => r.table.notes.map((n) => `- ${r.mode}: ${n}`)),
-    ...runs.map((r) => `- ${r.mode} run: commit \`${r.commit}\`, ${r.at}; ${r.machine}.`),
-    '',
-  ].join('\n');
-}
-
 /**
- * The commit the working tree is at, `+dirty` when the code being measured has uncommitted
- * changes (tests, docs and earlier results do not count).
+ * The commit the working tree is at, and whether the code being measured has uncommitted changes
+ * (tests, docs and earlier results do not count; untracked files neither).
  */
-function currentCommit(): string {
+function measuredCode(): { commit: string; dirty: boolean } {
   try {
-    const sha = execFileSync('git', ['rev-parse', '--short=10', 'HEAD'], { cwd: projectRoot, encoding: 'utf8' }).trim();
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: projectRoot, encoding: 'utf8' }).trim();
     const code = ['.', ':!test', ':!bench/results', ':!*.md'];
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', ...code], { cwd: projectRoot, encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${sha}+dirty` : sha;
+    return { commit, dirty };
   } catch {
-    return 'unknown';
+    return { commit: 'unknown', dirty: false };
   }
 }
 
-function machineLine(): string {
-  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-}
-
-/**
- * Replaces the README's block between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` with the new
- * table, so the README always shows the last runs. A README without the markers is left alone.
- */
-function updateReadme(name: string, md: string): void {
-  const readme = path.join(projectRoot, 'README.md');
-  if (!fs.existsSync(readme)) return;
-  const text = fs.readFileSync(readme, 'utf8');
-  const open = `<!-- bench:${name} -->`;
-  const close = `<!-- /bench:${name} -->`;
-  const start = text.indexOf(open);
-  if (start === -1) return;
-  const end = text.indexOf(close, start);
-  const after = end === -1 ? text.slice(start + open.length) : text.slice(end + close.length);
-  fs.writeFileSync(readme, `${text.slice(0, start)}${open}\n${md.replace(/^### .*\n\n/, '')}${close}${after}`);
+export function benchMachine(): BenchMachine {
+  return {
+    cpus: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
 }

@@ -17,7 +17,10 @@ const HELP = `Usage: npx distrag <command>
   token --role reader|writer|admin [--tenant T] [--sub S] [--ttl SECONDS]
                                                 print a signed token (bare, on stdout)
   seed [--scale S]                              replace the demo data (S=1: 20 universities, ~10k students)
-  bench [NAME]                                  run a benchmark (gateway, data, events); results in bench/results/
+  bench [NAME|all] [--mode single|citus|both] [--runs N] [--duration SECONDS] [--connections N]
+                                                run benchmarks (gateway, data, events) on private stacks;
+                                                results in bench/results/, tables in the README
+  bench --readme [NAME]                         rewrite the README's tables from bench/results/
   install-citus [--from-source DIR] [--version X.Y] [--dry-run]
                                                 install the citus extension (CITUS mode): from Citus's
                                                 package repository, or by building a source tree
