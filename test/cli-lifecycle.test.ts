@@ -4,7 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyUserToken } from '../src/auth/user-token.js';
+import { TokenVerifier } from '../src/auth/token-verifier.js';
+import { loadConfig } from '../src/config/config.js';
 import { projectRoot } from '../src/paths.js';
 import { privateStackEnv } from '../src/stack/private-stack.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
@@ -179,7 +180,7 @@ describe('distrag CLI input', () => {
     const result = runCli(['token', '--role', 'writer', '--tenant', '3'], { DISTRAG_JWT_SECRET: secret });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
-    const { identity } = await verifyUserToken(secret, result.stdout.trim());
+    const { identity } = await new TokenVerifier({ ...loadConfig({}).tokens, secret }).verify(result.stdout.trim());
     expect(identity).toEqual({ sub: 'cli-writer', role: 'writer', tenant: '3' });
   });
 

@@ -78,7 +78,7 @@ const schema = z.object({
   DISTRAG_JWKS_URL: z
     .string()
     .url('DISTRAG_JWKS_URL must be a URL')
-    .refine((u) => /^https?:$/.test(new URL(u).protocol), 'DISTRAG_JWKS_URL must be an http:// or https:// URL')
+    .refine((u) => !URL.canParse(u) || /^https?:$/.test(new URL(u).protocol), 'DISTRAG_JWKS_URL must be an http:// or https:// URL')
     .optional(),
   /** Minimum time between two JWKS fetches caused by unknown `kid`s (ms): bounds what a flood of forged tokens costs the identity provider. */
   DISTRAG_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
