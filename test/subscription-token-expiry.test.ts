@@ -34,7 +34,12 @@ describe('subscriptions and token expiry', () => {
       const expiring = await subscribedSocket(shortLived, url());
       const lasting = await subscribedSocket(await signUserToken(jwtSecret, { sub: 'long', role: 'admin' }, 3600), url());
       try {
-        const { code, reason, at } = await expiring.closed;
+        // Fails (rather than hangs) when the gateway leaves the socket open well past the expiry.
+        let deadline: NodeJS.Timeout | undefined;
+        const stillOpen = new Promise<never>((_, reject) => {
+          deadline = setTimeout(() => reject(new Error('the socket is still open 10 s after its token expired')), exp * 1000 + 10_000 - Date.now());
+        });
+        const { code, reason, at } = await Promise.race([expiring.closed, stillOpen]).finally(() => clearTimeout(deadline));
         expect(code).toBe(4401);
         expect(reason).toBe('Unauthorized: token expired');
         // Not before the token's expiry (exp has whole-second precision), and not long after it.
