@@ -51,7 +51,11 @@ describe('distrag up / status / down', () => {
   it('keeps the data across up → down → up, and down leaves nothing running', async () => {
     const first = runCli(['up', '--detach'], env);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/Dev admin token/);
+    expect(first.stdout).toMatch(/Dev admin token \(valid 24h/);
+    // The dev token obeys DISTRAG_MAX_TOKEN_TTL (24 h by default): it lives exactly that long.
+    const devToken = /Dev admin token.*\n(\S+)/.exec(first.stdout)?.[1] ?? '';
+    const { iat, exp } = JSON.parse(Buffer.from(devToken.split('.')[1] ?? '', 'base64url').toString() || '{}') as { iat?: number; exp?: number };
+    expect(exp! - iat!).toBe(86_400);
     expect(first.stderr).toMatch(/demo data loaded: 1 universities/);
 
     const status = runCli(['status', '--json'], env);
