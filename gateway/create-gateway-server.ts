@@ -21,6 +21,7 @@ import { operationLimits } from '../src/graphql/operation-limits.js';
 import { hasRole } from '../src/auth/identity.js';
 import { IDENTITY_HEADER } from '../src/auth/forwarded-identity.js';
 import type { Metrics } from '../src/metrics/metrics-registry.js';
+import { TokenVerifier } from '../src/auth/token-verifier.js';
 import { BearerAuthenticator } from './auth/bearer-authenticator.js';
 import type { GatewayContext } from './gateway-context.js';
 import { gatewayReadiness } from './readiness.js';
@@ -40,7 +41,8 @@ export interface GatewayOptions {
   log: Logger;
   metrics: Metrics;
   subgraphs: SubgraphEndpoint[];
-  jwtSecret: string;
+  /** HS256 secret of DistRAG's own tokens; null when only an identity provider's keys are accepted. */
+  jwtSecret: string | null;
   internalSecret: string;
 }
 
@@ -48,7 +50,7 @@ export interface GatewayOptions {
 export async function createGatewayServer(options: GatewayOptions) {
   const { config, log, metrics, subgraphs } = options;
   const signer = new IdentitySigner(options.internalSecret);
-  const authenticator = new BearerAuthenticator(options.jwtSecret);
+  const authenticator = new BearerAuthenticator(new TokenVerifier({ ...config.tokens, secret: options.jwtSecret }), log);
   const client = new SubgraphHttpClient();
   const gatewayHeaders = () => ({ [IDENTITY_HEADER]: signer.sign(GATEWAY_IDENTITY) });
   const supergraph = new SupergraphSource(subgraphs, gatewayHeaders, log, config.DISTRAG_GATEWAY_STARTUP_TIMEOUT_MS);

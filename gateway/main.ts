@@ -15,7 +15,8 @@ try {
     log,
     metrics: createMetrics('gateway'),
     subgraphs: parseSubgraphList(required(config.DISTRAG_SUBGRAPHS, 'DISTRAG_SUBGRAPHS')),
-    jwtSecret: required(config.DISTRAG_JWT_SECRET, 'DISTRAG_JWT_SECRET'),
+    // Without a secret only identity-provider tokens (DISTRAG_JWKS_URL / DISTRAG_JWT_PUBLIC_KEY) are accepted.
+    jwtSecret: config.DISTRAG_JWT_SECRET ?? null,
     internalSecret: required(config.DISTRAG_INTERNAL_SECRET, 'DISTRAG_INTERNAL_SECRET'),
   });
   await listen(http, port, config.DISTRAG_HOST);

@@ -4,7 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyUserToken } from '../src/auth/user-token.js';
+import { TokenVerifier } from '../src/auth/token-verifier.js';
+import { loadConfig } from '../src/config/config.js';
 import { projectRoot } from '../src/paths.js';
 import { privateStackEnv } from '../src/stack/private-stack.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
@@ -50,7 +51,11 @@ describe('distrag up / status / down', () => {
   it('keeps the data across up → down → up, and down leaves nothing running', async () => {
     const first = runCli(['up', '--detach'], env);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/Dev admin token/);
+    expect(first.stdout).toMatch(/Dev admin token \(valid 24h/);
+    // The dev token obeys DISTRAG_MAX_TOKEN_TTL (24 h by default): it lives exactly that long.
+    const devToken = /Dev admin token.*\n(\S+)/.exec(first.stdout)?.[1] ?? '';
+    const { iat, exp } = JSON.parse(Buffer.from(devToken.split('.')[1] ?? '', 'base64url').toString() || '{}') as { iat?: number; exp?: number };
+    expect(exp! - iat!).toBe(86_400);
     expect(first.stderr).toMatch(/demo data loaded: 1 universities/);
 
     const status = runCli(['status', '--json'], env);
@@ -179,7 +184,7 @@ describe('distrag CLI input', () => {
     const result = runCli(['token', '--role', 'writer', '--tenant', '3'], { DISTRAG_JWT_SECRET: secret });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
-    const { identity } = await verifyUserToken(secret, result.stdout.trim());
+    const { identity } = await new TokenVerifier({ ...loadConfig({}).tokens, secret }).verify(result.stdout.trim());
     expect(identity).toEqual({ sub: 'cli-writer', role: 'writer', tenant: '3' });
   });
 

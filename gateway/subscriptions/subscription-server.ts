@@ -3,7 +3,7 @@ import type { ApolloServer } from '@apollo/server';
 import { GraphQLError, parse, print, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Identity } from '../../src/auth/identity.js';
 import { formatPublicError } from '../../src/errors/format-public-error.js';
 import type { BearerAuthenticator } from '../auth/bearer-authenticator.js';
@@ -28,9 +28,25 @@ export interface SubscriptionServerOptions {
 export const UNAUTHORIZED_CLOSE = 4401;
 
 /**
+ * A socket whose token expires while it is open is closed at the token's `exp` with this code and
+ * TOKEN_EXPIRED_REASON. It is deliberately the same 4401 as a bad token at `connection_init`: an
+ * expired token is a bad token (CONTRACT §5), graphql-ws defines 4401 as Unauthorized, and its client
+ * treats 4401 as fatal instead of reconnecting with the same, now useless, token — the client needs
+ * a fresh token and reconnects with it (resubscribing with `after: <last id>` to miss nothing).
+ * 4403 (Forbidden) would say the token is valid but lacks a right, and a private 44xx code would make
+ * graphql-ws clients retry in a loop with the expired token. The reason tells the cases apart.
+ */
+export const TOKEN_EXPIRED_CLOSE = UNAUTHORIZED_CLOSE;
+export const TOKEN_EXPIRED_REASON = 'Unauthorized: token expired';
+
+/** setTimeout's largest delay (about 24.8 days); longer waits are chained. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
  * graphql-ws on the gateway's `/graphql` (HTTP upgrade). The token comes in the
  * `connection_init` payload (`authorization: Bearer <JWT>`, key in any case); without a valid
- * one the socket closes with 4401. Subscriptions run against the API schema plus the gateway's
+ * one the socket closes with 4401, and it is closed (4401, `Unauthorized: token expired`) when the
+ * token expires. Subscriptions run against the API schema plus the gateway's
  * Subscription type; queries and mutations sent over the socket go through Apollo like HTTP ones.
  */
 export function attachSubscriptionServer(options: SubscriptionServerOptions): { close: () => Promise<void> } {
@@ -47,6 +63,24 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
     options.onConnection?.(1);
     ws.once('close', () => options.onConnection?.(-1));
   });
+
+  // One timer per authenticated socket, at its token's expiry; cleared when the socket closes.
+  const closeAtExpiry = (socket: WebSocket, expiresAt: number) => {
+    let timer: NodeJS.Timeout;
+    const arm = () => {
+      const wait = expiresAt - Date.now();
+      if (wait > MAX_TIMER_MS) {
+        timer = setTimeout(arm, MAX_TIMER_MS);
+        return;
+      }
+      timer = setTimeout(() => {
+        options.log.info('subscription socket closed: token expired');
+        socket.close(TOKEN_EXPIRED_CLOSE, TOKEN_EXPIRED_REASON);
+      }, Math.max(0, wait));
+    };
+    arm();
+    socket.once('close', () => clearTimeout(timer));
+  };
 
   const identities = new WeakMap<object, Identity>();
   const publicError = (error: GraphQLError) => {
@@ -65,6 +99,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
           return false;
         }
         identities.set(ctx.extra.socket, result.identity);
+        closeAtExpiry(ctx.extra.socket, result.expiresAt);
         return true;
       },
       onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {

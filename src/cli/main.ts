@@ -14,8 +14,9 @@ const HELP = `Usage: npx distrag <command>
   up [--detach] [--workers N] [--gateways N]   start the stack (foreground until Ctrl-C, or --detach)
   down                                          stop everything up started; data is kept
   status [--json]                               processes, health and URLs
-  token --role reader|writer|admin [--tenant T] [--sub S] [--ttl SECONDS]
-                                                print a signed token (bare, on stdout)
+  token --role reader|writer|admin [--tenant T] [--sub S] [--ttl 1h]
+                                                print a signed token (bare, on stdout); --ttl 3600,
+                                                90s, 15m, 12h, 1d (default 1h, at most DISTRAG_MAX_TOKEN_TTL)
   seed [--scale S]                              replace the demo data (S=1: 20 universities, ~10k students)
   bench [NAME|all] [--mode single|citus|both] [--runs N] [--duration SECONDS] [--connections N]
                                                 run benchmarks (gateway, data, events) on private stacks;

@@ -1,5 +1,8 @@
+import { createPublicKey } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseDurationSeconds } from './duration.js';
 
 /**
  * Every setting DistRAG reads from the environment, parsed and validated here and nowhere else.
@@ -9,6 +12,15 @@ const port = z.coerce.number().int().min(1).max(65535);
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+/** A duration setting (`3600`, `90s`, `15m`, `12h`, `1d`) as whole seconds. */
+const duration = (name: string) =>
+  z.string().transform((value, ctx) => {
+    const seconds = parseDurationSeconds(value);
+    if (seconds === null) ctx.addIssue({ code: 'custom', message: `${name} must be a duration such as 3600, 90s, 15m, 12h or 1d` });
+    return seconds ?? 0;
+  });
+const PEM_PUBLIC_KEY = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/;
 
 const schema = z.object({
   /** Where every process keeps its data, logs and pid files. Default `.distrag` under the current directory. */
@@ -54,6 +66,44 @@ const schema = z.object({
   DISTRAG_SEED_SCALE: z.coerce.number().min(0).max(1000).default(1),
   /** HS256 secret for user tokens. Default: generated on first `up` and kept in DISTRAG_HOME/secrets.json. */
   DISTRAG_JWT_SECRET: z.string().min(32, 'DISTRAG_JWT_SECRET must be at least 32 characters').optional(),
+  /**
+   * Longest lifetime of a user token: exp - iat (or exp - now without iat) above it is refused, and
+   * `distrag token` and the dev token printed by `up` stay within it. Default 24 h.
+   */
+  DISTRAG_MAX_TOKEN_TTL: duration('DISTRAG_MAX_TOKEN_TTL')
+    .pipe(z.number().max(365 * 86_400, 'DISTRAG_MAX_TOKEN_TTL must be at most 365d'))
+    .default(86_400),
+  /** When set, every token must carry this `iss` (and tokens made by `distrag token` carry it). Default: not checked. */
+  DISTRAG_JWT_ISSUER: z.string().min(1).max(1000).optional(),
+  /** When set, every token's `aud` must contain this (and tokens made by `distrag token` carry it). Default: not checked. */
+  DISTRAG_JWT_AUDIENCE: z.string().min(1).max(1000).optional(),
+  /**
+   * An identity provider's JSON Web Key Set (http or https): RS256 and ES256 tokens are verified
+   * against its keys, fetched on first use, cached and fetched again for an unknown `kid`.
+   */
+  DISTRAG_JWKS_URL: z
+    .string()
+    .url('DISTRAG_JWKS_URL must be a URL')
+    .refine((u) => !URL.canParse(u) || /^https?:$/.test(new URL(u).protocol), 'DISTRAG_JWKS_URL must be an http:// or https:// URL')
+    .optional(),
+  /** Minimum time between two JWKS fetches caused by unknown `kid`s (ms): bounds what a flood of forged tokens costs the identity provider. */
+  DISTRAG_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /** How long fetched JWKS keys are trusted before they are fetched again (ms). */
+  DISTRAG_JWKS_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
+  /**
+   * An RS256 (RSA ≥ 2048 bits) or ES256 (EC P-256) public key in SPKI PEM (`-----BEGIN PUBLIC KEY-----`):
+   * the PEM text itself (newlines may be written `\n`) or the path of a file holding it.
+   * Tokens signed with the matching private key are accepted. Not together with DISTRAG_JWKS_URL.
+   */
+  DISTRAG_JWT_PUBLIC_KEY: z
+    .string()
+    .transform((v) => (v.includes('-----BEGIN') ? v.replace(/\\n/g, '\n') : path.resolve(v)))
+    .optional(),
+  /**
+   * When set, `role` and `tenant` are read from the object under this claim (as Hasura's
+   * `https://hasura.io/jwt/claims`), not from the top level; `sub` stays top-level.
+   */
+  DISTRAG_JWT_CLAIMS_NAMESPACE: z.string().min(1).max(200).optional(),
   /** Secret the gateway signs forwarded identities with; subgraphs accept identities signed with it only. Generated like the JWT secret. */
   DISTRAG_INTERNAL_SECRET: z.string().min(32, 'DISTRAG_INTERNAL_SECRET must be at least 32 characters').optional(),
   /**
@@ -150,7 +200,17 @@ export const CREDENTIAL_SETTINGS: ReadonlySet<string> = new Set([
   'DISTRAG_INTERNAL_SECRET',
 ]);
 
-export type Config = z.infer<typeof schema> & { home: string; introspection: boolean; corsOrigins: string[]; dataSchemas: string[] };
+/** How user tokens are checked and made (derived from the DISTRAG_JWT_* / DISTRAG_JWKS_* settings). */
+export interface TokenConfig {
+  maxTtlSeconds: number;
+  issuer: string | null;
+  audience: string | null;
+  claimsNamespace: string | null;
+  jwks: { url: URL; cooldownMs: number; cacheMaxAgeMs: number } | null;
+  publicKey: { pem: string; algorithm: 'RS256' | 'ES256' } | null;
+}
+
+export type Config = z.infer<typeof schema> & { home: string; introspection: boolean; corsOrigins: string[]; dataSchemas: string[]; tokens: TokenConfig };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -170,13 +230,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const internal = c.DISTRAG_DATA_SCHEMAS.split(',').map((s) => s.trim()).filter((s) => s === 'distrag_meta' || s === 'information_schema' || s.startsWith('pg_') || s.startsWith('citus'));
   if (internal.length > 0) throw new ConfigError(`invalid configuration: DISTRAG_DATA_SCHEMAS must not list internal schemas (${internal.join(', ')})`);
+  if (c.DISTRAG_JWKS_URL !== undefined && c.DISTRAG_JWT_PUBLIC_KEY !== undefined) {
+    throw new ConfigError('invalid configuration: DISTRAG_JWKS_URL and DISTRAG_JWT_PUBLIC_KEY are both set; set one of them (the key set of your identity provider, or one public key)');
+  }
   return {
     ...c,
+    tokens: {
+      maxTtlSeconds: c.DISTRAG_MAX_TOKEN_TTL,
+      issuer: c.DISTRAG_JWT_ISSUER ?? null,
+      audience: c.DISTRAG_JWT_AUDIENCE ?? null,
+      claimsNamespace: c.DISTRAG_JWT_CLAIMS_NAMESPACE ?? null,
+      jwks: c.DISTRAG_JWKS_URL === undefined ? null : { url: new URL(c.DISTRAG_JWKS_URL), cooldownMs: c.DISTRAG_JWKS_COOLDOWN_MS, cacheMaxAgeMs: c.DISTRAG_JWKS_CACHE_MAX_AGE_MS },
+      publicKey: c.DISTRAG_JWT_PUBLIC_KEY === undefined ? null : readPublicKey(c.DISTRAG_JWT_PUBLIC_KEY),
+    },
     home: path.resolve(c.DISTRAG_HOME),
     introspection: c.DISTRAG_INTROSPECTION ?? c.DISTRAG_ENV === 'development',
     dataSchemas: [...new Set(c.DISTRAG_DATA_SCHEMAS.split(',').map((s) => s.trim()))],
     corsOrigins: (c.DISTRAG_CORS_ORIGINS ?? (c.DISTRAG_ENV === 'development' ? '*' : '')).split(',').map((o) => o.trim()).filter(Boolean),
   };
+}
+
+/** DISTRAG_JWT_PUBLIC_KEY: the PEM (text or file) checked to be an RSA ≥ 2048-bit or EC P-256 public key. */
+function readPublicKey(value: string): { pem: string; algorithm: 'RS256' | 'ES256' } {
+  const bad = (problem: string) => new ConfigError(`invalid configuration: DISTRAG_JWT_PUBLIC_KEY ${problem}`);
+  let text = value;
+  if (!value.includes('-----BEGIN')) {
+    try {
+      text = fs.readFileSync(value, 'utf8');
+    } catch (error) {
+      throw bad(`names the file ${value}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); give a readable file or the PEM text itself`);
+    }
+  }
+  const pem = PEM_PUBLIC_KEY.exec(text)?.[0];
+  if (!pem) throw bad('holds no `-----BEGIN PUBLIC KEY-----` block (a private key or certificate is not accepted; `openssl pkey -pubout` or `openssl x509 -pubkey -noout` extract the public key)');
+  let key;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    throw bad('is not a valid PEM public key');
+  }
+  const details = key.asymmetricKeyDetails;
+  if (key.asymmetricKeyType === 'rsa' && (details?.modulusLength ?? 0) >= 2048) return { pem, algorithm: 'RS256' };
+  if (key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1') return { pem, algorithm: 'ES256' };
+  throw bad(`must be an RSA key of at least 2048 bits (RS256) or an EC P-256 key (ES256), not ${key.asymmetricKeyType}${details?.namedCurve ? ` ${details.namedCurve}` : ''}${details?.modulusLength ? ` ${details.modulusLength} bits` : ''}`);
 }
 
 /** Returns a value that the stack manager must have provided to this process, or fails clearly. */

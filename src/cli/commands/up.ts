@@ -1,5 +1,6 @@
 import type { Config } from '../../config/config.js';
 import { signUserToken } from '../../auth/user-token.js';
+import { formatDuration } from '../../config/duration.js';
 import { managerFor, stopStack } from '../../stack/stack-control.js';
 import { startStack, StackError } from '../../stack/start-stack.js';
 import { CliError } from '../cli-error.js';
@@ -34,7 +35,9 @@ export async function upCommand(args: string[], config: Config): Promise<number>
   }
 
   const secrets = loadOrCreateSecrets(stackLayout(config.home).secretsFile, config);
-  const token = await signUserToken(secrets.jwtSecret, { sub: 'dev-admin', role: 'admin' });
+  // The dev token lives as long as tokens may (DISTRAG_MAX_TOKEN_TTL) and carries the configured issuer, audience and namespace.
+  const { maxTtlSeconds, issuer, audience, claimsNamespace } = config.tokens;
+  const token = await signUserToken(secrets.jwtSecret, { sub: 'dev-admin', role: 'admin' }, maxTtlSeconds, { issuer, audience, claimsNamespace });
   const workerNodes = info.nodes.filter((n) => n.role === 'worker');
   const citus = workerNodes.length === 0 ? '' : `: coordinator :${info.nodes[0]!.port}, ${workerNodes.length} worker${workerNodes.length > 1 ? 's' : ''} (${workerNodes.map((w) => `${w.name} :${w.port} ${w.healthy ? 'healthy' : 'NOT REACHABLE'}`).join(', ')})`;
   console.log(`DistRAG is up (mode ${info.mode}${citus}).
@@ -42,7 +45,7 @@ export async function upCommand(args: string[], config: Config): Promise<number>
   PostgreSQL: ${info.urls.postgres}
   Redis:      ${info.urls.redis}
   Chroma:     ${info.urls.chroma}
-  Dev admin token (30 days):
+  Dev admin token (valid ${formatDuration(maxTtlSeconds)}; another: npx distrag token --role admin):
 ${token}
 Try: curl -s ${info.urls.graphql} -H "authorization: Bearer <token>" -H 'content-type: application/json' -d '{"query":"{ universities { universityId name } }"}'`);
   if (values.detach) return 0;
