@@ -95,17 +95,19 @@ async function viaSubgraph(query: string, variables: unknown, planned: boolean):
 }
 
 describe('direct execution answers exactly as planned execution', () => {
-  it.each(QUERIES)('through the gateway: $name (paths: gateway $gateway, data subgraph $data)', async ({ query, variables, gateway, data }) => {
+  // Loops rather than it.each: its `$name` cuts names at 40 characters, and a row's name says what it expects.
+  for (const { name, query, variables, gateway, data } of QUERIES) it(`through the gateway: ${name} (gateway ${gateway}, data subgraph ${data})`, async () => {
     const planned = await viaGateway(query, variables, true);
     const direct = await viaGateway(query, variables, false);
-    // A document the gateway refuses reaches no subgraph, on either side.
-    const called = gateway === 'direct' || data === 'direct';
+    // Every row is a data-only operation: the gateway declines one only when it does not
+    // validate, and then Apollo refuses it without calling a subgraph, on either side.
+    const called = gateway === 'direct';
     expect({ path: planned.path, subgraphs: planned.subgraphs }, 'the planned side').toEqual({ path: 'planned', subgraphs: called ? 'data=planned' : null });
     expect({ path: direct.path, subgraphs: direct.subgraphs }, 'the direct side').toEqual({ path: gateway, subgraphs: called ? `data=${data}` : null });
     expect(direct.body).toEqual(planned.body);
   });
 
-  it.each(QUERIES)('at the data subgraph: $name (path: $data)', async ({ query, variables, data }) => {
+  for (const { name, query, variables, data } of QUERIES) it(`at the data subgraph: ${name} (${data})`, async () => {
     const planned = await viaSubgraph(query, variables, true);
     const direct = await viaSubgraph(query, variables, false);
     expect(planned.path, 'the planned side').toBe('planned');
