@@ -80,7 +80,7 @@ interface Answer {
 async function viaGateway(query: string, variables: unknown, planned: boolean): Promise<Answer> {
   const { body, headers } = await graphql(query, { token: await tokenFor('reader', '1'), variables, headers: planned ? { [EXECUTION_HEADER]: 'planned' } : {} });
   return {
-    body: { ...body, ...(body.errors ? { errors: body.errors.map(({ locations: _l, ...rest }: { locations?: unknown }) => rest) } : {}) },
+    body: { ...body, ...(body.errors ? { errors: body.errors.map(({ locations: _l, ...rest }: { message: string; locations?: unknown }) => rest) } : {}) },
     path: headers.get(EXECUTION_PATH_HEADER),
     subgraphs: headers.get(SUBGRAPH_EXECUTION_PATH_HEADER),
   };
