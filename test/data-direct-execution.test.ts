@@ -154,6 +154,12 @@ describe('routing', () => {
     expect([delta(after, middle, 'planned'), delta(after, middle, 'path:direct'), delta(after, middle, 'path:planned')]).toEqual([1, 0, 1]);
   });
 
+  it('lets a browser read which path answered (CORS exposes both headers)', async () => {
+    const { headers } = await graphql('{ universities { name } }', { token: await tokenFor('reader', '1'), headers: { origin: 'https://studio.apollographql.com' } });
+    expect(headers.get('access-control-allow-origin')).toBe('https://studio.apollographql.com');
+    expect(headers.get('access-control-expose-headers')?.split(/,\s*/)).toEqual([EXECUTION_PATH_HEADER, SUBGRAPH_EXECUTION_PATH_HEADER]);
+  });
+
   it('answers introspection from the gateway', async () => {
     const { body, headers } = await graphql('{ __schema { queryType { name } } }', { token: await tokenFor('reader', '1') });
     expect(body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
