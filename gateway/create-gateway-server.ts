@@ -58,7 +58,7 @@ export async function createGatewayServer(options: GatewayOptions) {
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.hook,
-    buildService: ({ url }) => new SignedDataSource(url ?? '', signer, client),
+    buildService: ({ name, url }) => new SignedDataSource(name, url ?? '', signer, client),
     logger: log,
   });
   const limits = operationLimits({ maxDepth: config.DISTRAG_MAX_DEPTH, maxFields: config.DISTRAG_MAX_FIELDS });

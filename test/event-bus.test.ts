@@ -1,11 +1,27 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import type { DataEvent, Delivered } from '../src/events/event-types.js';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { streamName } from '../src/events/event-bus.js';
+import type { DataEvent, Delivered, EventKind } from '../src/events/event-types.js';
+import { eventually } from './support/database.js';
 import { testBus } from './support/subscriptions.js';
 
 /** The event bus module on the shared stack's Redis. */
 
 const bus = testBus();
 afterAll(() => bus.close());
+
+/** True once the consumer group exists on the stream of `kind` (read with XINFO GROUPS). */
+async function groupExists(kind: EventKind, group: string): Promise<boolean> {
+  const redis = new Redis(inject('stack').info.urls.redis);
+  try {
+    const groups = (await redis.xinfo('GROUPS', streamName(kind))) as unknown[][];
+    return groups.some((fields) => fields[fields.indexOf('name') + 1] === group);
+  } catch {
+    return false; // no stream yet
+  } finally {
+    redis.disconnect();
+  }
+}
 
 const change = (table: string, tenant: string | null): DataEvent => ({ type: 'change', table, op: 'INSERT', tenant, at: new Date().toISOString(), node: 'test' });
 
@@ -45,7 +61,8 @@ describe('event bus (Redis Streams)', () => {
       handled.push(event.id);
     });
     try {
-      await new Promise((r) => setTimeout(r, 300)); // the group exists from now on
+      // The group starts at the stream's end when it is created: publish only once it exists.
+      await eventually(() => groupExists('cache', group), 10_000, `consumer group ${group}`);
       const [id] = await bus.publish('cache', { type: 'invalidated', tenant: '1', reason: 'test', entriesRemoved: 0, at: new Date().toISOString() });
       await expect.poll(() => handled, { timeout: 10_000 }).toEqual([id]);
     } finally {

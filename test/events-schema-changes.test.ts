@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { adminQuery, gql } from './support/database.js';
+import { adminQuery, eventually, gql, served } from './support/database.js';
 import { lastEventId, subscribe } from './support/subscriptions.js';
 
 interface SchemaChanged {
@@ -12,7 +12,7 @@ const QUERY = 'subscription ($after: ID) { schemaChanged(after: $after) { id com
 let beforeFirstTest = '0-0';
 
 afterAll(async () => {
-  await adminQuery('DROP TABLE IF EXISTS events_ddl_probe, events_ddl_second, events_ddl_slow, events_ddl_quick');
+  await adminQuery('DROP TABLE IF EXISTS events_ddl_probe, events_ddl_second, events_ddl_slow, events_ddl_quick, events_ddl_marker');
 });
 
 describe('schemaChanged', () => {
@@ -29,10 +29,19 @@ describe('schemaChanged', () => {
       ];
       for (const [sql] of commands) await adminQuery(sql);
       await sub.waitFor((e) => e.schemaChanged.commandTag === 'DROP TABLE' && e.schemaChanged.objectIdentity === 'public.events_ddl_probe');
-      // A moment for anything extra (DistRAG securing the table it saw created) to show up.
-      await new Promise((r) => setTimeout(r, 1_500));
-      const seen = sub.received.map((e) => [e.schemaChanged.commandTag, e.schemaChanged.objectIdentity]).filter(([, identity]) => identity!.startsWith('public.events_ddl_probe'));
-      expect(seen).toEqual(commands.map(([, tag, identity]) => [tag, identity]));
+      // DistRAG's own DDL (securing a table it saw created: row-level security, its policy, grants)
+      // must not be recorded. A table is secured before the API serves it, so once a marker table
+      // is served, its securing is done; DDL recorded after that (dropping the marker) arrives
+      // after anything the securing recorded.
+      await adminQuery('CREATE TABLE events_ddl_marker (university_id integer NOT NULL, id integer NOT NULL, PRIMARY KEY (university_id, id))');
+      await eventually(() => served('{ eventsDdlMarker { id } }'), 15_000, 'events_ddl_marker in the API');
+      await adminQuery('DROP TABLE events_ddl_marker');
+      await sub.waitFor((e) => e.schemaChanged.commandTag === 'DROP TABLE' && e.schemaChanged.objectIdentity === 'public.events_ddl_marker');
+      const recorded = (name: string) => sub.received.map((e) => [e.schemaChanged.commandTag, e.schemaChanged.objectIdentity]).filter(([, identity]) => identity!.includes(name));
+      expect(recorded('events_ddl_probe')).toEqual(commands.map(([, tag, identity]) => [tag, identity]));
+      expect(recorded('events_ddl_marker')).toEqual([['CREATE TABLE', 'public.events_ddl_marker'], ['DROP TABLE', 'public.events_ddl_marker']]);
+      // The API no longer serves the marker: its schema work is done before the next test times its own.
+      await eventually(async () => !(await served('{ eventsDdlMarker { id } }')), 15_000, 'events_ddl_marker gone from the API');
       const versions = sub.received.map((e) => e.schemaChanged.version!);
       expect([...versions].sort((a, b) => a - b)).toEqual(versions);
       expect(sub.errors).toEqual([]);

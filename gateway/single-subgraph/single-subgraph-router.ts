@@ -12,7 +12,7 @@ import {
 } from 'graphql';
 import type { Logger } from 'pino';
 import { IDENTITY_HEADER } from '../../src/auth/forwarded-identity.js';
-import type { DirectRequest, DirectResponse } from '../../src/http/graphql-http-server.js';
+import { EXECUTION_PATH_HEADER, SUBGRAPH_EXECUTION_PATH_HEADER, type DirectRequest, type DirectResponse } from '../../src/http/graphql-http-server.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { SubgraphHttpClient, type SubgraphTarget } from '../subgraph-calls/keep-alive-fetcher.js';
 import type { IdentitySigner } from '../subgraph-calls/signed-data-source.js';
@@ -38,6 +38,7 @@ export interface SingleSubgraphRouterOptions {
  * result for such an operation (one fetch, nothing to join), but the query planner and the
  * gateway's result shaping, which walk every field of the response, are skipped. Any other
  * operation, or one that does not validate against the API schema, goes to Apollo's gateway.
+ * The subgraph's own execution path is passed on as `x-distrag-subgraph-execution-path`.
  */
 export class SingleSubgraphRouter {
   private state: { schema: GraphQLSchema; ownership: FieldOwnership } | null = null;
@@ -69,8 +70,10 @@ export class SingleSubgraphRouter {
     const headers = { 'content-type': 'application/json', [IDENTITY_HEADER]: this.options.signer.sign(request.context.identity) };
     try {
       const response = await this.options.client.post(this.targets.get(subgraph)!, headers, request.raw);
-      if (response.status >= 200 && response.status < 300) return { status: 200, body: response.body };
-      if (isJsonWithErrors(response.body)) return { status: response.status, body: response.body };
+      const path = response.headers[EXECUTION_PATH_HEADER];
+      const pathHeaders = typeof path === 'string' ? { [SUBGRAPH_EXECUTION_PATH_HEADER]: `${subgraph}=${path}` } : undefined;
+      if (response.status >= 200 && response.status < 300) return { status: 200, body: response.body, headers: pathHeaders };
+      if (isJsonWithErrors(response.body)) return { status: response.status, body: response.body, headers: pathHeaders };
       this.options.log.error({ subgraph, status: response.status }, 'subgraph answered without a GraphQL response');
     } catch (error) {
       this.options.log.error({ err: error, subgraph }, 'subgraph call failed');

@@ -2,6 +2,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import { GraphQLError } from 'graphql';
 import { IDENTITY_HEADER, signForwardedIdentity } from '../../src/auth/forwarded-identity.js';
 import type { Identity } from '../../src/auth/identity.js';
+import { EXECUTION_HEADER, EXECUTION_PATH_HEADER, SUBGRAPH_EXECUTION_PATH_HEADER } from '../../src/http/graphql-http-server.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { SubgraphHttpClient, type SubgraphHttpResponse, type SubgraphTarget } from './keep-alive-fetcher.js';
 
@@ -33,7 +34,9 @@ export class IdentitySigner {
 
 /**
  * The gateway's data source for one subgraph: posts the subgraph operation with the caller's
- * signed identity and returns the parsed GraphQL response.
+ * signed identity and returns the parsed GraphQL response. A caller's `x-distrag-execution:
+ * planned` is passed on (the subgraph plans too), and the path the subgraph reports is added to
+ * the gateway's response as `x-distrag-subgraph-execution-path: <name>=<path>`.
  *
  * It implements `GraphQLDataSource` directly instead of extending `RemoteGraphQLDataSource`: that
  * class builds node-fetch `Headers` and a node-fetch `Request` (URL parsing included) for every
@@ -47,6 +50,8 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly target: SubgraphTarget;
 
   constructor(
+    /** The subgraph's name, as the supergraph knows it. */
+    readonly name: string,
     readonly url: string,
     private readonly signer: IdentitySigner,
     private readonly client: SubgraphHttpClient,
@@ -61,8 +66,13 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     if (request.http?.headers) for (const [name, value] of request.http.headers) headers[name] = value;
     headers['content-type'] = 'application/json';
     headers[IDENTITY_HEADER] = this.signer.sign(this.identityFor(options));
+    const incoming = 'incomingRequestContext' in options ? options.incomingRequestContext : undefined;
+    const execution = incoming?.request.http?.headers.get(EXECUTION_HEADER);
+    if (execution) headers[EXECUTION_HEADER] = execution;
     const { http: _http, ...payload } = request;
     const response = await this.client.post(this.target, headers, JSON.stringify(payload));
+    const path = response.headers[EXECUTION_PATH_HEADER];
+    if (typeof path === 'string') incoming?.response?.http?.headers.append(SUBGRAPH_EXECUTION_PATH_HEADER, `${this.name}=${path}`);
     const body = parseBody(response);
     // A subgraph answers bad input (e.g. a malformed scalar literal) with HTTP 400 and a GraphQL
     // error body: pass those errors on with their public codes instead of a bare "400".

@@ -49,10 +49,28 @@ export interface DirectResponse {
   status: number;
   /** A complete JSON response body. */
   body: string;
+  /** Response headers to send besides the usual ones (the gateway names the subgraph's path). */
+  headers?: Record<string, string>;
 }
 
 /** Header that turns direct execution off for one request (diagnostics, and tests comparing both paths). */
 export const EXECUTION_HEADER = 'x-distrag-execution';
+
+/**
+ * Response header naming the path that answered a GraphQL request on this server: `direct` (the
+ * `directExecution` shortcut) or `planned` (Apollo: graphql-js execution, and at the gateway the
+ * federation query plan).
+ */
+export const EXECUTION_PATH_HEADER = 'x-distrag-execution-path';
+
+/**
+ * Gateway responses: the path each subgraph call of the request took, as the subgraph reported it
+ * in its own `x-distrag-execution-path`: `<subgraph>=<direct|planned>`, comma-separated, in the
+ * order the calls answered. Absent when no subgraph was called.
+ */
+export const SUBGRAPH_EXECUTION_PATH_HEADER = 'x-distrag-subgraph-execution-path';
+
+export type ExecutionPath = 'direct' | 'planned';
 
 const CORS_HEADERS = {
   'access-control-allow-methods': 'GET, POST, OPTIONS',
@@ -60,18 +78,22 @@ const CORS_HEADERS = {
   'access-control-max-age': '600',
 };
 
+/** Response headers a browser client may read. */
+const EXPOSED_HEADERS = [EXECUTION_PATH_HEADER, SUBGRAPH_EXECUTION_PATH_HEADER].join(', ');
+
 /**
  * A plain node:http server around an ApolloServer: `/graphql`, `/healthz`, `/readyz`, `/metrics`.
  * No framework in between keeps the hot path short (see the gateway benchmark).
  */
 export function createGraphqlHttpServer<C extends BaseContext>(options: GraphqlHttpServerOptions<C>): http.Server {
   const record = requestRecorder(options.metrics);
+  const answeredBy = executionRecorder(options.metrics);
   const server = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
     const route = routeOf(req.url);
     if (applyCors(options.corsOrigins ?? [], req, res)) return;
     res.on('finish', () => record(route, res.statusCode, started));
-    handle(options, route, req, res).catch((error: unknown) => {
+    handle(options, route, req, res, answeredBy).catch((error: unknown) => {
       options.log.error({ err: error, route }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal error', extensions: { code: 'INTERNAL' } }] });
       else res.end();
@@ -87,6 +109,7 @@ async function handle<C extends BaseContext>(
   route: string,
   req: IncomingMessage,
   res: ServerResponse,
+  answeredBy: (path: ExecutionPath) => void,
 ): Promise<void> {
   switch (route) {
     case '/healthz':
@@ -103,7 +126,7 @@ async function handle<C extends BaseContext>(
       return;
     }
     case '/graphql':
-      return serveGraphql(options, req, res);
+      return serveGraphql(options, req, res, answeredBy);
     case '/schema-version': {
       if (!options.schemaVersion) break;
       const auth = await options.authenticate(req, '/graphql');
@@ -118,6 +141,7 @@ async function serveGraphql<C extends BaseContext>(
   options: GraphqlHttpServerOptions<C>,
   req: IncomingMessage,
   res: ServerResponse,
+  answeredBy: (path: ExecutionPath) => void,
 ): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'POST') return sendError(res, 405, 'use GET or POST', 'BAD_USER_INPUT');
   const auth = await options.authenticate(req, '/graphql');
@@ -138,7 +162,14 @@ async function serveGraphql<C extends BaseContext>(
     if (auth.ok && json && options.directExecution && req.headers[EXECUTION_HEADER] !== 'planned') {
       const direct = await options.directExecution({ raw, body, headers: req.headers, context: auth.context });
       if (direct) {
-        res.writeHead(direct.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(direct.body), 'cache-control': 'no-store' });
+        answeredBy('direct');
+        res.writeHead(direct.status, {
+          ...direct.headers,
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(direct.body),
+          'cache-control': 'no-store',
+          [EXECUTION_PATH_HEADER]: 'direct',
+        });
         res.end(direct.body);
         return;
       }
@@ -160,6 +191,11 @@ async function serveGraphql<C extends BaseContext>(
   });
   const outHeaders: Record<string, string | number> = {};
   for (const [key, value] of response.headers) outHeaders[key] = value;
+  // Apollo's landing page (HTML) runs no operation.
+  if (!(response.headers.get('content-type') ?? '').startsWith('text/html')) {
+    answeredBy('planned');
+    outHeaders[EXECUTION_PATH_HEADER] = 'planned';
+  }
   if (response.body.kind === 'complete') {
     // A known length: one plain write instead of chunked transfer encoding.
     outHeaders['content-length'] = Buffer.byteLength(response.body.string);
@@ -178,6 +214,7 @@ function applyCors(allowed: string[], req: IncomingMessage, res: ServerResponse)
   if (allowed.length === 0 || origin === undefined) return false;
   if (!allowed.includes('*') && !allowed.includes(origin)) return false;
   res.setHeader('access-control-allow-origin', origin);
+  res.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
   res.setHeader('vary', 'Origin');
   if (req.method !== 'OPTIONS') return false;
   res.writeHead(204, CORS_HEADERS);
@@ -232,6 +269,13 @@ function requestRecorder(metrics: Metrics): (route: string, status: number, star
     counter.inc();
     duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
   };
+}
+
+/** Counts GraphQL requests by the path that answered them (label children looked up once). */
+function executionRecorder(metrics: Metrics): (path: ExecutionPath) => void {
+  const direct = metrics.graphqlExecutions.labels('direct');
+  const planned = metrics.graphqlExecutions.labels('planned');
+  return (path) => (path === 'direct' ? direct : planned).inc();
 }
 
 function sendJson(res: ServerResponse, status: number, payload: unknown): void {

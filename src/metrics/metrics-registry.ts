@@ -18,7 +18,13 @@ export function createMetrics(service: string) {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  return { registry, httpRequests, httpDuration };
+  const graphqlExecutions = new Counter({
+    name: 'distrag_graphql_executions_total',
+    help: 'GraphQL requests answered, by execution path: direct (a shortcut) or planned (Apollo); see x-distrag-execution-path',
+    labelNames: ['path'] as const,
+    registers: [registry],
+  });
+  return { registry, httpRequests, httpDuration, graphqlExecutions };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

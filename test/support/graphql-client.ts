@@ -4,6 +4,8 @@ import type { Role } from '../../src/auth/identity.js';
 
 export interface GraphqlResponse {
   status: number;
+  /** The response headers (`x-distrag-execution-path` says which path answered). */
+  headers: Headers;
   body: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: { code?: string } }> };
 }
 
@@ -21,5 +23,5 @@ export async function graphql(query: string, options: { token?: string; url?: st
     headers,
     body: JSON.stringify({ query, variables: options.variables }),
   });
-  return { status: response.status, body: (await response.json()) as GraphqlResponse['body'] };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphqlResponse['body'] };
 }
