@@ -111,14 +111,12 @@ describe.skipIf(!onCitus())(`Citus cluster${citusSkipReason()}`, () => {
       const sub = await subscribe<SchemaChanged>(SCHEMA_QUERY, { variables: { after: await lastEventId('schema') } });
       try {
         await eventually(() => served('{ citusProbe { id } }'), 15_000, 'citus_probe in the API');
-        const started = Date.now();
         await adminQuery(`SELECT create_distributed_table('citus_probe', 'university_id', colocate_with => 'students')`);
         await sub.waitFor((e) => e.schemaChanged.commandTag === 'SELECT create_distributed_table' && e.schemaChanged.objectIdentity === 'public.citus_probe');
         await expect
           .poll(async () => (await gqlData<{ dataCatalog: { tables: Array<{ name: string; citus: string | null }> } }>('admin', null, '{ dataCatalog { tables { name citus } } }')).dataCatalog.tables.find((t) => t.name === 'public.citus_probe')?.citus, { timeout: 10_000, interval: 50 })
           .toBe('DISTRIBUTED');
-        // The test stack polls the catalog only every 60 s: the event did this.
-        expect(Date.now() - started).toBeLessThan(2_000);
+        // The test stack polls the catalog only every 10 min (global-stack.ts): the event did this.
       } finally {
         await sub.close();
       }
@@ -167,12 +165,11 @@ describe.skipIf(!onCitus())(`Citus cluster${citusSkipReason()}`, () => {
     });
 
     it('is served as an ordinary table again promptly after undistribute_table()', async () => {
-      const started = Date.now();
+      // No catalog poll runs during the suite (global-stack.ts): served within the poll's timeout means the event did it.
       await adminQuery(`SELECT undistribute_table('citus_probe')`);
       await expect
         .poll(async () => (await gqlData<{ dataCatalog: { tables: Array<{ name: string; citus: string | null }> } }>('admin', null, '{ dataCatalog { tables { name citus } } }')).dataCatalog.tables.find((t) => t.name === 'public.citus_probe')?.citus, { timeout: 10_000, interval: 50 })
         .toBeNull();
-      expect(Date.now() - started).toBeLessThan(2_000);
       const rows = (await gqlData<{ citusProbe: Array<{ universityId: number }> }>('reader', '2', '{ citusProbe { universityId } }')).citusProbe;
       expect(rows.length).toBeGreaterThan(0);
       expect(new Set(rows.map((r) => r.universityId))).toEqual(new Set([2]));

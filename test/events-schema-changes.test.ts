@@ -72,10 +72,8 @@ describe('schemaChanged', () => {
 
   it('makes the new table queryable through the gateway promptly, driven by the event', async () => {
     await adminQuery('CREATE TABLE events_ddl_second (university_id integer NOT NULL, id integer NOT NULL, PRIMARY KEY (university_id, id))');
-    const started = Date.now();
+    // The test stack's catalog poll (DISTRAG_SCHEMA_POLL_MS) is 10 min, longer than the suite: served at all, events did it.
     await expect.poll(async () => (await gql('admin', null, '{ eventsDdlSecond { id } }')).errors?.length ?? 0, { timeout: 15_000, interval: 50 }).toBe(0);
-    // The test stack polls only every 60 s (DISTRAG_SCHEMA_POLL_MS): this fast, events did it.
-    expect(Date.now() - started).toBeLessThan(3_000);
   });
 
   it('replays from an id and closes unauthenticated sockets with 4401', async () => {
