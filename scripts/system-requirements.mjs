@@ -28,8 +28,6 @@ import path from 'node:path';
  * @typedef {object} SystemRequirement
  * @property {'postgresql' | 'redis' | 'nginx' | 'citus'} id
  * @property {string} name what a line about it calls it (minimum version and binaries included)
- * @property {readonly string[]} binaries the executables looked for
- * @property {number | null} minMajor the oldest major version accepted (null: any)
  * @property {readonly string[]} debianPackages the apt packages providing it ([]: none in Debian)
  * @property {string | null} installHint how to install it when no Debian package does
  * @property {boolean} required false: the stack starts without it
@@ -51,8 +49,6 @@ export const SYSTEM_REQUIREMENTS = Object.freeze([
   {
     id: 'postgresql',
     name: `PostgreSQL >= ${MIN_PG_MAJOR} server (postgres, initdb, pg_basebackup)`,
-    binaries: POSTGRES_BINARIES,
-    minMajor: MIN_PG_MAJOR,
     debianPackages: ['postgresql', 'postgresql-contrib'],
     installHint: null,
     required: true,
@@ -65,8 +61,6 @@ export const SYSTEM_REQUIREMENTS = Object.freeze([
   {
     id: 'redis',
     name: `Redis >= ${MIN_REDIS_MAJOR} (redis-server)`,
-    binaries: ['redis-server'],
-    minMajor: MIN_REDIS_MAJOR,
     debianPackages: ['redis-server'],
     installHint: null,
     required: true,
@@ -79,8 +73,6 @@ export const SYSTEM_REQUIREMENTS = Object.freeze([
   {
     id: 'nginx',
     name: 'NGINX (nginx)',
-    binaries: ['nginx'],
-    minMajor: null,
     debianPackages: ['nginx'],
     installHint: null,
     required: false,
@@ -93,8 +85,6 @@ export const SYSTEM_REQUIREMENTS = Object.freeze([
   {
     id: 'citus',
     name: 'the citus extension for PostgreSQL',
-    binaries: [],
-    minMajor: null,
     debianPackages: [],
     installHint: "`npx distrag install-citus` (Citus's package repository) or `npx distrag install-citus --from-source DIR` (a Citus source tree)",
     required: false,
