@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { passwordVariable } from '../src/cli/commands/db-credentials.js';
 import { loadConfig } from '../src/config/config.js';
-import { ALL_SERVICE_DB_ROLES, API_DB_ROLES, apiRolePassword, SERVICE_DB_ROLES } from '../src/db/api-roles.js';
+import { ALL_SERVICE_DB_ROLES, API_DB_ROLES, rolePassword, SERVICE_DB_ROLES } from '../src/db/api-roles.js';
 
 /**
  * Static checks of compose.yaml and docker/ (no Docker engine needed): the file parses, references
@@ -59,7 +59,7 @@ const fakeSecrets = {
   DISTRAG_PG_PASSWORD: 'p'.repeat(24),
   DISTRAG_PGADMIN_PASSWORD: 'a'.repeat(12),
   // What `npx distrag db-credentials` prints for DISTRAG_PG_PASSWORD above.
-  ...Object.fromEntries(ALL_SERVICE_DB_ROLES.map((role) => [passwordVariable(role), apiRolePassword('p'.repeat(24), role)])),
+  ...Object.fromEntries(ALL_SERVICE_DB_ROLES.map((role) => [passwordVariable(role), rolePassword('p'.repeat(24), role)])),
 };
 
 function envOf(service: Service, vars: Record<string, string> = fakeSecrets): Record<string, string> {
@@ -211,7 +211,7 @@ describe('compose.yaml', () => {
     const roleOf = (name: string, key: string) => {
       const url = new URL(envOf(services[name]!)[key]!);
       expect(url.hostname, `${name} ${key}`).toBe('coordinator');
-      expect(url.password, `${name} ${key}`).toBe(apiRolePassword(fakeSecrets.DISTRAG_PG_PASSWORD, url.username));
+      expect(url.password, `${name} ${key}`).toBe(rolePassword(fakeSecrets.DISTRAG_PG_PASSWORD, url.username));
       return url.username;
     };
     expect(roleOf('data', 'DISTRAG_READER_DATABASE_URL')).toBe(API_DB_ROLES.reader);

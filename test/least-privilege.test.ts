@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
-import { apiRoleUrl, SERVICE_DB_ROLES } from '../src/db/api-roles.js';
+import { roleUrl, SERVICE_DB_ROLES } from '../src/db/api-roles.js';
 import type { ManagedProcess } from '../src/stack/process-manager.js';
 import { readSecrets } from '../src/stack/secrets.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
@@ -31,7 +31,7 @@ function secrets() {
 }
 
 async function asServiceRole<T>(role: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: apiRoleUrl(inject('stack').info.urls.postgres, role) });
+  const client = new pg.Client({ connectionString: roleUrl(inject('stack').info.urls.postgres, role) });
   await client.connect();
   try {
     return await fn(client);

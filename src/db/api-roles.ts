@@ -17,17 +17,18 @@ export const API_DB_ROLES: Readonly<Record<Role, string>> = {
 };
 
 /**
- * Each API role's password, derived from the admin password: whoever can bootstrap the database
- * can compute them, and no further secret has to be stored or handed to the services.
+ * Each service role's password (API and service roles), derived from the admin password: whoever
+ * can bootstrap the database can compute them, and no further secret has to be stored; each
+ * service is handed only its own roles' URLs.
  */
-export function apiRolePassword(adminPassword: string, dbRole: string): string {
+export function rolePassword(adminPassword: string, dbRole: string): string {
   return createHmac('sha256', adminPassword).update(`distrag-api-role:${dbRole}`).digest('base64url');
 }
 
-/** The connection URL of an API role, from the admin URL (same host, port and database). */
-export function apiRoleUrl(adminUrl: string, dbRole: string): string {
+/** The connection URL of a service role, from the admin URL (same host, port and database). */
+export function roleUrl(adminUrl: string, dbRole: string): string {
   const url = new URL(adminUrl);
-  url.password = encodeURIComponent(apiRolePassword(decodeURIComponent(url.password), dbRole));
+  url.password = encodeURIComponent(rolePassword(decodeURIComponent(url.password), dbRole));
   url.username = dbRole;
   return url.toString();
 }
@@ -90,7 +91,7 @@ export const ALL_SERVICE_DB_ROLES: readonly string[] = [...Object.values(API_DB_
 
 /** Every API role's connection URL, from the admin URL. */
 export function apiRoleUrls(adminUrl: string): Record<Role, string> {
-  return { reader: apiRoleUrl(adminUrl, API_DB_ROLES.reader), writer: apiRoleUrl(adminUrl, API_DB_ROLES.writer), admin: apiRoleUrl(adminUrl, API_DB_ROLES.admin) };
+  return { reader: roleUrl(adminUrl, API_DB_ROLES.reader), writer: roleUrl(adminUrl, API_DB_ROLES.writer), admin: roleUrl(adminUrl, API_DB_ROLES.admin) };
 }
 
 /**
@@ -100,7 +101,7 @@ export function apiRoleUrls(adminUrl: string): Record<Role, string> {
  * workers, and pg_dist_authinfo (on every node) gives the nodes the passwords they need to reach
  * each other as these roles. Idempotent; safe to run at every start.
  */
-export async function ensureApiRoles(client: pg.ClientBase, options: { adminPassword: string; database: string; schemas: string[]; citus: boolean }): Promise<void> {
+export async function ensureDatabaseRoles(client: pg.ClientBase, options: { adminPassword: string; database: string; schemas: string[]; citus: boolean }): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('distrag_meta.api_roles'))`);
@@ -108,7 +109,7 @@ export async function ensureApiRoles(client: pg.ClientBase, options: { adminPass
     await client.query(`SET LOCAL distrag.internal_ddl = 'on'`);
     const apiRoles = new Set<string>(Object.values(API_DB_ROLES));
     for (const spec of roleSpecs(client)) {
-      const password = client.escapeLiteral(apiRolePassword(options.adminPassword, spec.name));
+      const password = client.escapeLiteral(rolePassword(options.adminPassword, spec.name));
       const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [spec.name]);
       const name = client.escapeIdentifier(spec.name);
       await client.query(`${rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE ${name} WITH ${spec.attributes} PASSWORD ${password}`);
@@ -146,7 +147,7 @@ export async function ensureApiRoles(client: pg.ClientBase, options: { adminPass
 /** The statements that give a node a role's password for its connections to the other nodes. */
 function authinfoCommands(client: pg.ClientBase, dbRole: string, adminPassword: string): string[] {
   const role = client.escapeLiteral(dbRole);
-  const authinfo = client.escapeLiteral(`password=${apiRolePassword(adminPassword, dbRole)}`);
+  const authinfo = client.escapeLiteral(`password=${rolePassword(adminPassword, dbRole)}`);
   return [
     `DELETE FROM pg_dist_authinfo WHERE nodeid = 0 AND rolename = ${role}`,
     `INSERT INTO pg_dist_authinfo (nodeid, rolename, authinfo) VALUES (0, ${role}, ${authinfo})`,

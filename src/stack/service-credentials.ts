@@ -1,4 +1,4 @@
-import { apiRoleUrl, apiRoleUrls, SERVICE_DB_ROLES } from '../db/api-roles.js';
+import { roleUrl, apiRoleUrls, SERVICE_DB_ROLES } from '../db/api-roles.js';
 import type { StackSecrets } from './secrets.js';
 
 export type ServiceKind = 'gateway' | 'data' | 'rag' | 'cache' | 'cluster' | 'feed';
@@ -11,7 +11,7 @@ export type ServiceKind = 'gateway' | 'data' | 'rag' | 'cache' | 'cluster' | 'fe
  */
 export function serviceCredentials(kind: ServiceKind, secrets: StackSecrets, adminUrl: string): Record<string, string> {
   const internal = { DISTRAG_INTERNAL_SECRET: secrets.internalSecret };
-  const catalog = { DISTRAG_CATALOG_DATABASE_URL: apiRoleUrl(adminUrl, SERVICE_DB_ROLES.catalog) };
+  const catalog = { DISTRAG_CATALOG_DATABASE_URL: roleUrl(adminUrl, SERVICE_DB_ROLES.catalog) };
   const api = apiRoleUrls(adminUrl);
   switch (kind) {
     case 'gateway':
@@ -27,7 +27,7 @@ export function serviceCredentials(kind: ServiceKind, secrets: StackSecrets, adm
     case 'cluster':
       return { ...internal, ...catalog };
     case 'feed':
-      return { ...internal, DISTRAG_FEED_DATABASE_URL: apiRoleUrl(adminUrl, SERVICE_DB_ROLES.feed) };
+      return { ...internal, DISTRAG_FEED_DATABASE_URL: roleUrl(adminUrl, SERVICE_DB_ROLES.feed) };
     case 'rag':
     case 'cache':
       return internal;

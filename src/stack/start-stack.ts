@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import pg from 'pg';
 import { requirement } from '../../scripts/system-requirements.mjs';
 import { CREDENTIAL_SETTINGS, type Config } from '../config/config.js';
-import { ensureApiRoles } from '../db/api-roles.js';
+import { ensureDatabaseRoles } from '../db/api-roles.js';
 import { assertSameCitusVersion, assertWorkersReachable, readWorkerReachability } from '../db/bootstrap/check-citus-nodes.js';
 import { ensureCitusMembership } from '../db/bootstrap/citus-membership.js';
 import { ensureDatabase } from '../db/bootstrap/ensure-database.js';
@@ -171,7 +171,7 @@ async function bootstrapDatabase(options: {
     }
     const applied = await migrate(client, mode);
     if (applied.length > 0) options.report(`schema migrations applied: ${applied.join(', ')}`);
-    await ensureApiRoles(client, { adminPassword: secrets.pgPassword, database: DATABASE_NAME, schemas: options.schemas, citus: mode === 'CITUS' });
+    await ensureDatabaseRoles(client, { adminPassword: secrets.pgPassword, database: DATABASE_NAME, schemas: options.schemas, citus: mode === 'CITUS' });
     // What the change feed's replication role may not do itself: each node's publication, and
     // the event triggers Citus does not propagate to the workers.
     for (const [i, node] of options.pgNodes.entries()) {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { inject } from 'vitest';
-import { API_DB_ROLES, apiRoleUrl } from '../../src/db/api-roles.js';
+import { API_DB_ROLES, roleUrl } from '../../src/db/api-roles.js';
 import type { Role } from '../../src/auth/identity.js';
 import { adminQuery } from './database.js';
 
@@ -30,7 +30,7 @@ export function workerNames(): string[] {
 /** Runs `fn` connected straight to a node, as its admin or as an API role. */
 export async function onNode<T>(name: string, role: Role | 'superuser', fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const admin = nodeAdminUrl(name);
-  const client = new pg.Client({ connectionString: role === 'superuser' ? admin : apiRoleUrl(admin, API_DB_ROLES[role]) });
+  const client = new pg.Client({ connectionString: role === 'superuser' ? admin : roleUrl(admin, API_DB_ROLES[role]) });
   await client.connect();
   try {
     return await fn(client);

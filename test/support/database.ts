@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { inject } from 'vitest';
-import { API_DB_ROLES, apiRoleUrl } from '../../src/db/api-roles.js';
+import { API_DB_ROLES, roleUrl } from '../../src/db/api-roles.js';
 import type { Role } from '../../src/auth/identity.js';
 import { graphql, tokenFor, type GraphqlResponse } from './graphql-client.js';
 
@@ -11,7 +11,7 @@ export async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promi
 
 /** Runs `fn` connected straight to PostgreSQL as an API role, bypassing DistRAG entirely. */
 export async function withApiRole<T>(role: Role, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  return withClient(apiRoleUrl(inject('stack').info.urls.postgres, API_DB_ROLES[role]), fn);
+  return withClient(roleUrl(inject('stack').info.urls.postgres, API_DB_ROLES[role]), fn);
 }
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 import type { Config } from '../../config/config.js';
-import { ALL_SERVICE_DB_ROLES, apiRolePassword } from '../../db/api-roles.js';
+import { ALL_SERVICE_DB_ROLES, rolePassword } from '../../db/api-roles.js';
 import { readSecrets } from '../../stack/secrets.js';
 import { stackLayout } from '../../stack/stack-layout.js';
 import { parseFlags } from '../parse-flags.js';
@@ -12,7 +12,7 @@ import { parseFlags } from '../parse-flags.js';
 export async function dbCredentialsCommand(args: string[], config: Config): Promise<number> {
   parseFlags('db-credentials', args, {});
   const adminPassword = config.DISTRAG_PG_PASSWORD ?? readSecrets(stackLayout(config.home).secretsFile, config).pgPassword;
-  for (const role of ALL_SERVICE_DB_ROLES) process.stdout.write(`${passwordVariable(role)}=${apiRolePassword(adminPassword, role)}\n`);
+  for (const role of ALL_SERVICE_DB_ROLES) process.stdout.write(`${passwordVariable(role)}=${rolePassword(adminPassword, role)}\n`);
   return 0;
 }
 
