@@ -176,6 +176,38 @@ const schema = z.object({
   DISTRAG_SUBSCRIPTION_BUFFER: z.coerce.number().int().min(1).max(100_000).default(1000),
   /** Keep-alive ping interval on subscription sockets (ms), below every proxy's idle timeout. */
   DISTRAG_WS_PING_MS: z.coerce.number().int().min(1000).max(300_000).default(15_000),
+  /**
+   * Which embedder the semantic cache uses: `local` (all-MiniLM-L6-v2, int8 ONNX, run in process;
+   * `npx distrag models install` fetches it), `gemini` (GEMINI_API_KEY, through @google/genai),
+   * `openai` (any OpenAI-compatible /v1/embeddings at DISTRAG_EMBED_BASE_URL) or `none` (cache disabled).
+   */
+  DISTRAG_EMBEDDER: z.enum(['local', 'gemini', 'openai', 'none']).default('local'),
+  /**
+   * Directory holding the local model in the transformers.js layout
+   * (`sentence-transformers/all-MiniLM-L6-v2/{config.json,tokenizer.json,tokenizer_config.json,onnx/model_int8.onnx}`).
+   * Default: `$XDG_CACHE_HOME/distrag/models` (`~/.cache/distrag/models`), where `models install` puts it.
+   */
+  DISTRAG_EMBED_MODEL_DIR: z.string().min(1).optional(),
+  /** Remote embedding model name (default: gemini-embedding-001 for gemini; required for openai). */
+  DISTRAG_EMBED_MODEL: z.string().min(1).max(200).optional(),
+  /** OpenAI-compatible embeddings endpoint base URL (e.g. http://localhost:11434/v1). */
+  DISTRAG_EMBED_BASE_URL: z.string().url().optional(),
+  /** API key sent to DISTRAG_EMBED_BASE_URL (many local servers need none). */
+  DISTRAG_EMBED_API_KEY: z.string().optional(),
+  /** Embeddings of recent questions kept in memory per process (LRU). */
+  DISTRAG_EMBED_LRU_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+  /** Default cosine similarity a cached question must reach to be a candidate (per-tenant policy overrides). */
+  DISTRAG_CACHE_THRESHOLD: z.coerce.number().min(0.5).max(1).default(0.8),
+  /** Default entries kept per tenant; beyond it the least recently used are evicted. */
+  DISTRAG_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  /** Default lifetime of a cache entry (0: no expiry). */
+  DISTRAG_CACHE_TTL: duration('DISTRAG_CACHE_TTL').default(7 * 86_400),
+  /** Default: a near-identical question with other literals re-binds the cached SQL (cached: REBOUND). */
+  DISTRAG_CACHE_REBIND: bool.default(true),
+  /** Default: a candidate must agree on the questions' literal signature to be a hit. Turning it off leaves the threshold alone. */
+  DISTRAG_CACHE_LITERAL_GUARD: bool.default(true),
+  /** Longest question the cache accepts (characters). */
+  DISTRAG_CACHE_MAX_QUESTION_CHARS: z.coerce.number().int().min(16).max(100_000).default(2000),
   /** Gemini API keys (comma-separated keys rotate on quota errors). Read by the RAG subgraph. */
   GEMINI_API_KEY: z.string().optional(),
   /** Any OpenAI-compatible endpoint (Ollama, vLLM). Read by the RAG subgraph. */
