@@ -1,7 +1,12 @@
+import { parseSync } from 'libpg-query';
+import { analyzeQuestion, canonicalNumber, mentions, stemmedWords, strongMarkers, type QuestionLiteral, type QuestionSignature } from './question-signature.js';
+import { analyzeSql, type SqlAnalysis, type SqlConstant } from './sql-analysis.js';
+
 /**
  * Decides whether a cached question, already within the similarity threshold of an incoming one,
  * may answer it: as is (HIT), with the incoming question's literals bound into its SQL (REBOUND),
- * or not at all (REJECT). (Placeholder signature; the implementation lands with the cache core.)
+ * or not at all (REJECT). The embedding says "these read alike"; this says "and they mean the
+ * same thing", from what embeddings are known to blur: literals, negation, comparison, order.
  */
 export interface GuardPolicy {
   /** Require agreement of the literal signature (numbers, quoted values, names, comparatives, negation, …). */
@@ -16,6 +21,179 @@ export type GuardDecision =
   | { kind: 'REBOUND'; sql: string; params: string[] }
   | { kind: 'REJECT'; reason: string };
 
-export function judgeCandidate(_cached: { question: string; sql: string }, _incoming: string, _policy: GuardPolicy): GuardDecision {
-  throw new Error('not implemented yet');
+/** A cached question and its SQL, analysed (done once, when the entry is stored or loaded). */
+export interface AnalyzedEntry {
+  signature: QuestionSignature;
+  sql: SqlAnalysis;
+}
+
+/** Stemmed schema words (see `judge`) from the SQL of a tenant's entries. */
+export function schemaVocabulary(entries: Iterable<AnalyzedEntry>): Set<string> {
+  const words = new Set<string>();
+  for (const entry of entries) for (const w of stemmedWords(entry.sql.schemaWords.join(' '))) words.add(w);
+  return words;
+}
+
+export function analyzeEntry(question: string, sql: string): AnalyzedEntry {
+  return { signature: analyzeQuestion(question), sql: analyzeSql(sql) };
+}
+
+/** `judge` on raw text (analyses both sides; the SQL parser must be prepared: prepareSqlParser()). */
+export function judgeCandidate(cached: { question: string; sql: string }, incoming: string, policy: GuardPolicy, vocabulary?: ReadonlySet<string>): GuardDecision {
+  return judge(analyzeEntry(cached.question, cached.sql), analyzeQuestion(incoming), policy, vocabulary);
+}
+
+/**
+ * `vocabulary`: the stemmed words of the tenant's table and column names known so far (see
+ * schemaVocabulary). An incoming question naming one of them that neither the cached question nor
+ * its SQL names asks about something else ("… number of documents for each type" against
+ * "… number of templates for each type").
+ */
+export function judge(cached: AnalyzedEntry, incoming: QuestionSignature, policy: GuardPolicy, vocabulary?: ReadonlySet<string>): GuardDecision {
+  if (!policy.literalGuard) return { kind: 'HIT' };
+  const markerDifference = symmetricDifference(strongMarkers(cached.signature), strongMarkers(incoming));
+  if (markerDifference.length > 0) return reject(`the questions differ in meaning markers (${markerDifference.join(', ')})`);
+  if (vocabulary) {
+    const known = new Set([...stemmedWords(cached.signature.question), ...stemmedWords(cached.sql.schemaWords.join(' '))]);
+    const foreign = [...stemmedWords(incoming.question)].filter((w) => vocabulary.has(w) && !known.has(w));
+    if (foreign.length > 0) return reject(`the incoming question names ${foreign.join(', ')}, which the cached question and SQL do not`);
+  }
+
+  const differing = differingLiterals(cached, incoming);
+  if (differing.length > 0) {
+    if (!policy.rebind) return reject(`the questions differ in ${describe(differing)}`);
+    return rebind(cached, incoming);
+  }
+  // A value the cached question names and its SQL uses must be named by the incoming question too;
+  // this catches values the literal patterns miss (lower-case names: "… from physics").
+  for (const constant of cached.sql.constants) {
+    if (constant.inLimit) continue;
+    const core = valueCore(constant);
+    if (core === '' || !mentionsValue(cached.signature, constant, core)) continue;
+    if (!mentionsValue(incoming, constant, core)) return reject(`the incoming question does not mention ${JSON.stringify(core)}, which the cached SQL uses`);
+  }
+  return { kind: 'HIT' };
+}
+
+/**
+ * Literals that make the questions differ: any of the incoming question's that the cached one does
+ * not have, and those of the cached question that its SQL uses and the incoming one does not have.
+ * A cached question's literal that its SQL does not use is wording, not a value ("TV Channel",
+ * "line 1"): the cached answer does not depend on it.
+ */
+function differingLiterals(cached: AnalyzedEntry, incoming: QuestionSignature): QuestionLiteral[] {
+  const has = (signature: QuestionSignature, l: QuestionLiteral) =>
+    l.kind === 'number' ? signature.literals.some((o) => o.kind === 'number' && o.value === l.value) : mentions(signature, l.text);
+  const used = (l: QuestionLiteral) => cached.sql.constants.some((c) => constantMatches(c, l) || (c.kind === 'string' && l.kind !== 'number' && mentions(cached.signature, valueCore(c)) && mentionsLiteral(l, valueCore(c))));
+  return [...incoming.literals.filter((l) => !has(cached.signature, l)), ...cached.signature.literals.filter((l) => used(l) && !has(incoming, l))];
+}
+
+/** Whether a literal's text and a SQL value are the same words (plural/possessive aside). */
+function mentionsLiteral(literal: QuestionLiteral, value: string): boolean {
+  return mentions({ question: literal.text, literals: [], markers: [], template: '', normalized: literal.text.toLowerCase().replace(/[^\p{L}\p{N}'’.-]+/gu, ' ').trim() }, value);
+}
+
+/**
+ * The cached SQL with the incoming question's literals bound where the cached question's were.
+ * Only when the questions are the same text but for their literals, and every changed literal is
+ * found, verbatim, among the SQL's constants (an implied value — "French" for 'France' — is not).
+ * Values are bound as parameters, never written into the SQL text.
+ */
+function rebind(cached: AnalyzedEntry, incoming: QuestionSignature): GuardDecision {
+  const before = cached.signature.literals;
+  const after = incoming.literals;
+  if (cached.signature.template !== incoming.template || before.length !== after.length) return reject('the questions differ in more than their literals');
+
+  const changed = new Set<number>();
+  for (let i = 0; i < before.length; i++) {
+    if (before[i]!.value !== after[i]!.value || before[i]!.text !== after[i]!.text) changed.add(i);
+  }
+  for (const i of changed) {
+    const sameValueElsewhere = before.some((l, j) => j !== i && l.value === before[i]!.value && after[j]!.value !== after[i]!.value);
+    if (sameValueElsewhere) return reject(`the cached question has ${JSON.stringify(before[i]!.text)} twice, changed differently: ambiguous`);
+  }
+
+  const bindings: Array<{ constant: SqlConstant; literal: number; value: string }> = [];
+  const used = new Set<number>();
+  for (const constant of cached.sql.constants) {
+    const literal = before.findIndex((l) => constantMatches(constant, l));
+    if (literal < 0 || !changed.has(literal)) continue;
+    const value = boundValue(constant, before[literal]!, after[literal]!);
+    if (value === null) return reject(`${JSON.stringify(after[literal]!.text)} cannot take the place of ${constant.kind} ${JSON.stringify(constant.value)}`);
+    bindings.push({ constant, literal, value });
+    used.add(literal);
+  }
+  const unbound = [...changed].filter((i) => !used.has(i));
+  if (unbound.length > 0) return reject(`the cached SQL does not use ${unbound.map((i) => JSON.stringify(before[i]!.text)).join(', ')} as written, so ${unbound.length > 1 ? 'they' : 'it'} cannot be re-bound`);
+
+  const bytes = Buffer.from(cached.sql.sql, 'utf8');
+  const params: string[] = [];
+  const parameterOf = new Map<string, number>();
+  let sql = '';
+  let at = 0;
+  for (const { constant, literal, value } of bindings) {
+    const key = `${literal}\u0000${value}`;
+    let n = parameterOf.get(key);
+    if (n === undefined) {
+      params.push(value);
+      n = params.length;
+      parameterOf.set(key, n);
+    }
+    sql += bytes.subarray(at, constant.start).toString('utf8') + `$${n}`;
+    at = constant.end;
+  }
+  sql += bytes.subarray(at).toString('utf8');
+  try {
+    parseSync(sql);
+  } catch {
+    return reject('the cached SQL does not take a parameter where the changed value is (a typed literal such as DATE \'…\')');
+  }
+  return { kind: 'REBOUND', sql, params };
+}
+
+/** Whether a SQL constant is the question literal, verbatim (a LIKE pattern may wrap it in % or _). */
+function constantMatches(constant: SqlConstant, literal: QuestionLiteral): boolean {
+  if (literal.kind === 'number' && constant.kind !== 'string') return canonicalNumber(constant.value) === literal.value;
+  if (constant.kind !== 'string') return false;
+  if (literal.kind === 'number') return constant.value === literal.text;
+  return wildcardsAround(constant.value, literal.text) !== null;
+}
+
+/** The value replacing `constant` when the question's `from` literal becomes `to`; null when it cannot. */
+function boundValue(constant: SqlConstant, from: QuestionLiteral, to: QuestionLiteral): string | null {
+  if (constant.kind === 'integer') return /^-?\d+$/.test(to.value) ? to.value : null;
+  if (constant.kind === 'float') return to.kind === 'number' ? to.value : null;
+  if (from.kind === 'number') return to.text;
+  const wrap = wildcardsAround(constant.value, from.text);
+  return wrap === null ? null : `${wrap.prefix}${to.text}${wrap.suffix}`;
+}
+
+function wildcardsAround(value: string, text: string): { prefix: string; suffix: string } | null {
+  const at = value.indexOf(text);
+  if (at < 0) return null;
+  const prefix = value.slice(0, at);
+  const suffix = value.slice(at + text.length);
+  return /^[%_]*$/.test(prefix) && /^[%_]*$/.test(suffix) ? { prefix, suffix } : null;
+}
+
+/** A constant's value without LIKE wildcards around it. */
+function valueCore(constant: SqlConstant): string {
+  return constant.kind === 'string' ? constant.value.replace(/^[%_]+|[%_]+$/g, '') : constant.value;
+}
+
+function mentionsValue(signature: QuestionSignature, constant: SqlConstant, core: string): boolean {
+  if (constant.kind !== 'string') return signature.literals.some((l) => l.kind === 'number' && l.value === canonicalNumber(core));
+  return mentions(signature, core);
+}
+
+function describe(literals: readonly QuestionLiteral[]): string {
+  return [...new Set(literals.map((l) => `${l.kind} ${JSON.stringify(l.text)}`))].join(', ');
+}
+
+function symmetricDifference(a: readonly string[], b: readonly string[]): string[] {
+  return [...a.filter((x) => !b.includes(x)), ...b.filter((x) => !a.includes(x))];
+}
+
+function reject(reason: string): GuardDecision {
+  return { kind: 'REJECT', reason };
 }
