@@ -59,6 +59,23 @@ export interface CacheInvalidatedEvent {
 
 export type CacheEvent = CacheInvalidatedEvent | ResyncEvent;
 
+/**
+ * Semantic-cache entries changed in Redis (internal: not a subscription). Every process holding an
+ * in-memory index of the entries follows these to stay in step with the others.
+ */
+export type CacheSyncEvent =
+  | ({ type: 'stored'; tenant: string; ids: string[] } & CacheSyncMeta)
+  | ({ type: 'removed'; tenant: string; ids: string[] } & CacheSyncMeta)
+  | ({ type: 'flushed'; tenant: string | null } & CacheSyncMeta)
+  | ({ type: 'policy'; tenant: string | null } & CacheSyncMeta)
+  | ResyncEvent;
+
+interface CacheSyncMeta {
+  at: string;
+  /** The process that made the change (it has applied it already). */
+  origin?: string;
+}
+
 export interface ClusterNotice {
   type: 'cluster';
   /** NODE_DOWN, NODE_RECOVERED, BACKUP_COMPLETED, BACKUP_FAILED, REBALANCE_PROGRESS, … */
@@ -75,9 +92,11 @@ export interface EventMap {
   data: DataEvent;
   cache: CacheEvent;
   cluster: ClusterEvent;
+  'cache-sync': CacheSyncEvent;
 }
 
 export type EventKind = keyof EventMap;
+/** The kinds served as subscriptions (the gateway follows these); `cache-sync` is internal. */
 export const EVENT_KINDS: readonly EventKind[] = ['schema', 'data', 'cache', 'cluster'];
 
 /** An event as read from the bus, with its stream id (replay after it with `after`). */

@@ -27,6 +27,8 @@ export interface GraphqlHttpServerOptions<C extends BaseContext> {
   authenticate: (req: IncomingMessage, route: '/graphql' | '/metrics') => Promise<AuthResult<C>>;
   /** Readiness: null when ready, otherwise the reason. */
   readiness: () => Promise<string | null>;
+  /** Facts added to `/healthz` (e.g. whether the semantic cache is enabled, and why not). */
+  health?: () => Promise<Record<string, unknown>>;
   /** Browser origins allowed by CORS (`*` for any); empty: no CORS headers. */
   corsOrigins?: string[];
   /**
@@ -113,7 +115,7 @@ async function handle<C extends BaseContext>(
 ): Promise<void> {
   switch (route) {
     case '/healthz':
-      return sendJson(res, 200, { status: 'ok' });
+      return sendJson(res, 200, { status: 'ok', ...(await options.health?.()) });
     case '/readyz': {
       const problem = await options.readiness();
       return sendJson(res, problem === null ? 200 : 503, problem === null ? { status: 'ready' } : { status: 'not ready', reason: problem });

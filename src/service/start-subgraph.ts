@@ -37,6 +37,8 @@ export interface SubgraphDefinition {
     /** Answers some operations without Apollo, exactly as Apollo would (see GraphqlHttpServerOptions). */
     directExecution?: GraphqlHttpServerOptions<RequestContext>['directExecution'];
     readiness: () => Promise<string | null>;
+    /** Facts added to `/healthz` (`npx distrag status` shows them). */
+    health?: () => Promise<Record<string, unknown>>;
     close: () => Promise<void>;
   }>;
 }
@@ -106,6 +108,7 @@ async function serveSubgraph(definition: SubgraphDefinition, config: Config, log
     metrics,
     maxBodyBytes: config.DISTRAG_MAX_BODY_BYTES,
     readiness: resources.readiness,
+    health: resources.health,
     authenticate: async (req) => {
       const header = req.headers[IDENTITY_HEADER];
       const identity = verifier.verify(Array.isArray(header) ? header[0] : header);

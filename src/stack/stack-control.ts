@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Config } from '../config/config.js';
-import { checkHealth } from './health-check.js';
+import { checkHealth, type HealthCheck } from './health-check.js';
 import { ProcessManager } from './process-manager.js';
 import { stackLayout } from './stack-layout.js';
 import { readStackInfo, type StackInfo } from './stack-info.js';
@@ -23,6 +23,8 @@ export interface StackStatus {
   mode: StackInfo['mode'] | null;
   processes: Array<{ name: string; pid: number; port: number; healthy: boolean }>;
   urls: StackInfo['urls'] | null;
+  /** The semantic cache as its process reports it (null when it is not running or did not answer). */
+  cache: { enabled: boolean; reason: string | null; embedder: string | null } | null;
 }
 
 /** `distrag status`: every recorded process with a live health check (CONTRACT §2 shape). */
@@ -34,5 +36,18 @@ export async function readStackStatus(config: Config): Promise<StackStatus> {
     manager.list().map(async (p) => ({ name: p.name, pid: p.pid, port: p.port, healthy: alive.has(p.pid) && (await checkHealth(p.health, 1_500)) })),
   );
   const info = processes.length > 0 ? readStackInfo(layout.stackFile) : null;
-  return { mode: info?.mode ?? null, processes, urls: info?.urls ?? null };
+  const cacheProcess = manager.list().find((p) => p.name === 'cache');
+  return { mode: info?.mode ?? null, processes, urls: info?.urls ?? null, cache: cacheProcess ? await readCacheState(cacheProcess.health) : null };
+}
+
+/** The cache process's `/healthz` says whether the cache is enabled (an embedder loaded) and why not. */
+async function readCacheState(health: HealthCheck): Promise<StackStatus['cache']> {
+  if (health.kind !== 'http') return null;
+  try {
+    const response = await fetch(health.url, { signal: AbortSignal.timeout(1_500) });
+    const body = (await response.json()) as { cache?: StackStatus['cache'] };
+    return body.cache ?? null;
+  } catch {
+    return null;
+  }
 }

@@ -18,6 +18,9 @@ export async function statusCommand(args: string[], config: Config): Promise<num
   }
   console.log(`mode ${status.mode ?? 'unknown'}`);
   for (const p of status.processes) console.log(`${p.healthy ? 'up  ' : 'DOWN'}  ${p.name.padEnd(20)} pid ${String(p.pid).padEnd(8)} port ${p.port}`);
+  if (status.cache) {
+    console.log(status.cache.enabled ? `cache: enabled (embedder ${status.cache.embedder})` : `cache: DISABLED — ${status.cache.reason}`);
+  }
   if (status.urls) {
     console.log(`GraphQL ${status.urls.graphql}${status.urls.nginx ? `  NGINX ${status.urls.nginx}` : ''}`);
     // `up` leaves urls.nginx null only when nginx is not installed (it is optional).
