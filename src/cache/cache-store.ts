@@ -11,6 +11,8 @@ export interface StoredEntry {
   tables: string[];
   /** Words of the table and column names the SQL uses (the guard's vocabulary). */
   words: string[];
+  /** The question with its literals masked (entries a question may re-bind share it). */
+  template: string;
   /** The answer payload, JSON. */
   answer: unknown;
   embedding: Float32Array;
@@ -28,6 +30,7 @@ export interface IndexableEntry {
   embedding: Float32Array;
   embedder: string;
   words: string[];
+  template: string;
 }
 
 export interface ScopeCounters {
@@ -86,6 +89,7 @@ export class CacheStore {
       sql: entry.sql,
       tables: JSON.stringify(entry.tables),
       words: JSON.stringify(entry.words),
+      template: entry.template,
       answer: JSON.stringify(entry.answer ?? null),
       emb: Buffer.from(entry.embedding.buffer, entry.embedding.byteOffset, entry.embedding.byteLength).toString('base64'),
       embedder: entry.embedder,
@@ -174,12 +178,12 @@ export class CacheStore {
     for (let i = 0; i < ids.length; i += BATCH) {
       const batch = ids.slice(i, i + BATCH);
       const pipeline = this.redis.pipeline();
-      for (const id of batch) pipeline.hmget(cacheKeys.entry(scope, id), 'emb', 'embedder', 'words');
+      for (const id of batch) pipeline.hmget(cacheKeys.entry(scope, id), 'emb', 'embedder', 'words', 'template');
       const results = (await pipeline.exec()) ?? [];
       yield results.flatMap(([error, values], j) => {
-        const [emb, embedder, words] = (values as Array<string | null> | null) ?? [];
+        const [emb, embedder, words, template] = (values as Array<string | null> | null) ?? [];
         if (error || !emb || !embedder) return [];
-        return [{ id: batch[j]!, embedding: decodeEmbedding(emb), embedder, words: JSON.parse(words ?? '[]') as string[] }];
+        return [{ id: batch[j]!, embedding: decodeEmbedding(emb), embedder, words: JSON.parse(words ?? '[]') as string[], template: template ?? '' }];
       });
     }
   }
@@ -221,6 +225,7 @@ function decodeEntry(scope: string, id: string, f: Record<string, string>): Stor
     sql: f.sql ?? '',
     tables: JSON.parse(f.tables ?? '[]') as string[],
     words: JSON.parse(f.words ?? '[]') as string[],
+    template: f.template ?? '',
     answer: JSON.parse(f.answer ?? 'null') as unknown,
     embedding: decodeEmbedding(f.emb ?? ''),
     embedder: f.embedder ?? '',

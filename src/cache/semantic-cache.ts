@@ -156,9 +156,18 @@ export class SemanticCache {
     const started = performance.now();
     const policy = this.policies.policyFor(scope);
     const index = this.indexes.get(scope);
-    const neighbours = index?.search(vector!, this.options.candidates ?? 8, policy.threshold) ?? [];
-    const entries = new Map((await this.entriesStore.get(scope, neighbours.map((n) => n.id))).map((e) => [e.id, e]));
     const signature = analyzeQuestion(text);
+    const candidates = this.options.candidates ?? 8;
+    const neighbours = index?.search(vector!, candidates, policy.threshold) ?? [];
+    // A question differing only in literals may sit below the threshold ("… named Ann" / "… named
+    // Bob"): entries with the same template are candidates too, the guard decides.
+    const templateIds = policy.rebind && signature.literals.length > 0 ? (index?.withTemplate(signature.template, candidates) ?? []) : [];
+    const extraIds = templateIds.filter((id) => !neighbours.some((n) => n.id === id));
+    const entries = new Map((await this.entriesStore.get(scope, [...neighbours.map((n) => n.id), ...extraIds])).map((e) => [e.id, e]));
+    for (const id of extraIds) {
+      const entry = entries.get(id);
+      if (entry) neighbours.push({ id, similarity: dot(vector!, entry.embedding) });
+    }
     const vocabulary = index?.vocabulary();
     let nearestRejection: { similarity: number; reason: string } | null = null;
     const nowMs = Date.now();
@@ -213,6 +222,7 @@ export class SemanticCache {
       sql: input.sql,
       tables: analysis.tables,
       words: [...stemmedWords(analysis.schemaWords.join(' '))],
+      template: analyzeQuestion(question).template,
       answer,
       embedding: embedding!,
       embedder: embedder.id,
@@ -222,7 +232,7 @@ export class SemanticCache {
       expiresAt: policy.ttlSeconds > 0 ? createdAt + policy.ttlSeconds * 1000 : null,
     };
     const evicted = await this.entriesStore.put(entry, policy.maxEntries);
-    this.indexFor(scope, embedding!.length).add(entry.id, entry.embedding, entry.words);
+    this.indexFor(scope, embedding!.length).add(entry.id, entry.embedding, entry.words, entry.template);
     this.analyses.delete(`${scope}\u0000${entry.id}`);
     await this.publishSync({ type: 'stored', tenant: scope, ids: [entry.id], at: now() });
     await this.forget(scope, evicted);
@@ -349,7 +359,7 @@ export class SemanticCache {
       for await (const batch of this.entriesStore.indexable(scope)) {
         for (const entry of batch) {
           if (entry.embedder !== embedderId) skipped++;
-          else this.indexFor(scope, entry.embedding.length).add(entry.id, entry.embedding, entry.words);
+          else this.indexFor(scope, entry.embedding.length).add(entry.id, entry.embedding, entry.words, entry.template);
         }
       }
     }
@@ -363,7 +373,7 @@ export class SemanticCache {
         case 'stored': {
           if (!this.embedder) break;
           for (const entry of await this.entriesStore.get(event.tenant, event.ids)) {
-            if (entry.embedder === this.embedder.id) this.indexFor(event.tenant, entry.embedding.length).add(entry.id, entry.embedding, entry.words);
+            if (entry.embedder === this.embedder.id) this.indexFor(event.tenant, entry.embedding.length).add(entry.id, entry.embedding, entry.words, entry.template);
             this.analyses.delete(`${event.tenant}\u0000${entry.id}`);
           }
           break;
@@ -408,3 +418,9 @@ function mergeWindows(windows: LatencyWindow[]): LatencyWindow {
 }
 
 const now = () => new Date().toISOString();
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * (b[i] ?? 0);
+  return sum;
+}

@@ -26,6 +26,9 @@ export class TenantIndex {
   /** Schema words of the entries, counted, so removal keeps the vocabulary exact. */
   private readonly wordCounts = new Map<string, number>();
   private readonly wordsOf = new Map<string, string[]>();
+  /** Entries by question template (literals masked): the candidates for re-binding. */
+  private readonly byTemplate = new Map<string, Set<string>>();
+  private readonly templateOf = new Map<string, string>();
 
   constructor(readonly dimensions: number) {
     this.index = new hnswlib.HierarchicalNSW('ip', dimensions);
@@ -41,7 +44,7 @@ export class TenantIndex {
     return this.labelOf.has(id);
   }
 
-  add(id: string, embedding: Float32Array, words: readonly string[]): void {
+  add(id: string, embedding: Float32Array, words: readonly string[], template: string): void {
     if (embedding.length !== this.dimensions) throw new Error(`embedding has ${embedding.length} dimensions, the index ${this.dimensions}`);
     if (this.labelOf.has(id)) this.remove(id);
     const reused = this.freeLabels.pop();
@@ -52,6 +55,10 @@ export class TenantIndex {
     this.idOf.set(label, id);
     this.wordsOf.set(id, [...words]);
     for (const w of words) this.wordCounts.set(w, (this.wordCounts.get(w) ?? 0) + 1);
+    this.templateOf.set(id, template);
+    let same = this.byTemplate.get(template);
+    if (!same) this.byTemplate.set(template, (same = new Set()));
+    same.add(id);
   }
 
   remove(id: string): boolean {
@@ -67,6 +74,11 @@ export class TenantIndex {
       else this.wordCounts.set(w, n);
     }
     this.wordsOf.delete(id);
+    const template = this.templateOf.get(id);
+    this.templateOf.delete(id);
+    const same = template === undefined ? undefined : this.byTemplate.get(template);
+    same?.delete(id);
+    if (same?.size === 0) this.byTemplate.delete(template!);
     return true;
   }
 
@@ -82,6 +94,11 @@ export class TenantIndex {
       if (id !== undefined && similarity >= minSimilarity) found.push({ id, similarity });
     }
     return found.sort((a, b) => b.similarity - a.similarity);
+  }
+
+  /** Entries whose question has this template (the same words, other literals), at most `limit`. */
+  withTemplate(template: string, limit: number): string[] {
+    return [...(this.byTemplate.get(template) ?? [])].slice(0, limit);
   }
 
   /** The words of the table and column names the entries' SQL uses. */

@@ -15,6 +15,7 @@ import { findPostgresBinaries } from './postgres-binaries.js';
 import { adminUrl, DATABASE_NAME, preparePostgresNode } from './postgres-node.js';
 import { ProcessManager, type ProcessSpec } from './process-manager.js';
 import { loadOrCreateSecrets, type StackSecrets } from './secrets.js';
+import { modelDirForServices } from './service-model-dir.js';
 import { reachableByOthers, resolveServiceUser, type RunAs } from './service-user.js';
 import { chromaSpec } from './services/chroma-service.js';
 import { nginxSpec } from './services/nginx-service.js';
@@ -99,6 +100,8 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
 
     await step(redisSpec({ dir: layout.redisDir, host, port: config.DISTRAG_REDIS_PORT, runAs, lookup: config }));
     await step(chromaSpec({ dir: layout.chromaDir, host, port: config.DISTRAG_CHROMA_PORT, runAs }));
+    const nodeRunAs = runAs && reachableByOthers(projectRoot) ? runAs : null;
+    if (runAs && !nodeRunAs) report(`warning: ${projectRoot} is not readable by user ${runAs.user}; the Node services run as root`);
     const commonEnv = {
       // The configuration `up` runs with reaches every service it starts (settings given to a
       // private stack in tests and benchmarks too, not only those of the shell) — credentials
@@ -107,10 +110,10 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
       DISTRAG_REDIS_URL: `redis://${host}:${config.DISTRAG_REDIS_PORT}`,
       DISTRAG_CHROMA_URL: `http://${host}:${config.DISTRAG_CHROMA_PORT}`,
       DISTRAG_HOME: config.home,
+      // Resolved here: a service's HOME is its run directory, not the user's.
+      DISTRAG_EMBED_MODEL_DIR: modelDirForServices(config.embedModelDir, config.home, nodeRunAs !== null),
     };
     const envFor = (kind: ServiceKind) => ({ ...commonEnv, ...serviceCredentials(kind, secrets, coordinatorUrl) });
-    const nodeRunAs = runAs && reachableByOthers(projectRoot) ? runAs : null;
-    if (runAs && !nodeRunAs) report(`warning: ${projectRoot} is not readable by user ${runAs.user}; the Node services run as root`);
     await step(nodeServiceSpec({ name: 'change-feed', entry: 'src/feed/main.js', host, port: config.DISTRAG_FEED_PORT, env: envFor('feed'), runAs: nodeRunAs, home: layout.runDir }));
     for (const subgraph of SUBGRAPHS) {
       await step(nodeServiceSpec({ name: `subgraph-${subgraph.name}`, entry: `subgraphs/${subgraph.name}/main.js`, host, port: config[subgraph.portKey], env: envFor(subgraph.name), runAs: nodeRunAs, home: layout.runDir }));
