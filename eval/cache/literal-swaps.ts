@@ -34,11 +34,12 @@ export async function buildLiteralSwaps(
 ): Promise<LiteralSwap[]> {
   const analysed = await Promise.all(questions.map(async (q) => ({ q, parsed: q.shape === null ? null : await sqlConstants(q.sql) })));
   const columnOf = (q: PreparedQuestion, tables: TableReference[], c: SqlConstant) => (c.column ? resolveColumn(schemas.get(q.db) ?? [], tables, c.column) : null);
+  const keyOf = (db: string, column: { table: string; column: string }) => `${db}\u0000${column.table}\u0000${column.column}`;
   const seen = new Map<string, Set<string>>();
   for (const { q, parsed } of analysed) {
     for (const c of parsed?.constants ?? []) {
       const column = columnOf(q, parsed!.tables, c);
-      if (column && !c.limit) seen.set(`${q.db}\u0000${column.table}\u0000${column.column}`, (seen.get(`${q.db}\u0000${column.table}\u0000${column.column}`) ?? new Set()).add(c.text));
+      if (column && !c.limit) seen.set(keyOf(q.db, column), (seen.get(keyOf(q.db, column)) ?? new Set<string>()).add(c.text));
     }
   }
   const swaps: LiteralSwap[] = [];
@@ -49,7 +50,7 @@ export async function buildLiteralSwaps(
       if (c.limit || column === null || parsed.constants.filter((o) => o.text === c.text).length !== 1) continue;
       const at = valueOccurrences(q.question, c.text);
       if (at.length !== 1) continue;
-      const values = valuesOf(q.db, column.table, column.column) ?? [...(seen.get(`${q.db}\u0000${column.table}\u0000${column.column}`) ?? [])];
+      const values = valuesOf(q.db, column.table, column.column) ?? [...(seen.get(keyOf(q.db, column)) ?? [])];
       const to = replacementValue(c, values, q.question);
       if (to === null) continue;
       const incoming = q.question.slice(0, at[0]) + to + q.question.slice(at[0]! + c.text.length);
