@@ -3,6 +3,7 @@ import { CliError } from './cli-error.js';
 import { benchCommand } from './commands/bench.js';
 import { dbCredentialsCommand } from './commands/db-credentials.js';
 import { downCommand } from './commands/down.js';
+import { evalCommand } from './commands/eval.js';
 import { installCitusCommand } from './commands/install-citus.js';
 import { modelsCommand } from './commands/models.js';
 import { seedCommand } from './commands/seed.js';
@@ -23,6 +24,11 @@ const HELP = `Usage: npx distrag <command>
                                                 run benchmarks (gateway, data, events) on private stacks;
                                                 results in bench/results/, tables in the README
   bench --readme [NAME]                         rewrite the README's tables from bench/results/
+  eval cache [--data DIR] [--out DIR] [--json] [--readme]
+                                                the semantic cache's precision on Spider dev (or DIR):
+                                                paraphrase recall and false hits per threshold, results in
+                                                bench/results/cache-eval.* (or --out DIR); --json prints the
+                                                result; --readme also rewrites the README's block
   install-citus [--from-source DIR] [--version X.Y] [--dry-run]
                                                 install the citus extension (CITUS mode): from Citus's
                                                 package repository, or by building a source tree
@@ -42,6 +48,7 @@ const COMMANDS: Record<string, (args: string[], config: ReturnType<typeof loadCo
   token: tokenCommand,
   seed: seedCommand,
   bench: benchCommand,
+  eval: evalCommand,
   'install-citus': installCitusCommand,
   'db-credentials': dbCredentialsCommand,
   models: modelsCommand,
