@@ -6,8 +6,14 @@ import { FALSE_HIT_LIMITS, type BestThreshold, type CacheEvalCounts, type CacheE
 import type { LiteralSwap } from './literal-swaps.js';
 import { prepareQuestions } from './prepare-questions.js';
 
-/** The guard as the eval asks it: may `cached` answer `incoming`? (`judgeCandidate` with a policy bound.) */
-export type EvalGuard = (cached: { question: string; sql: string }, incoming: string) => GuardDecision;
+/** The guard as the eval asks it: may `cached` (of database `db`) answer `incoming`? (`judgeCandidate` with a policy bound.) */
+export type EvalGuard = (cached: { question: string; sql: string; db: string }, incoming: string) => GuardDecision;
+
+/**
+ * Whether the cache would consider `cached` for `incoming` whatever their cosine: with rebinding
+ * on, entries whose question has the same template (literals masked) are candidates too.
+ */
+export type TemplateCandidate = (cached: string, incoming: string) => boolean;
 
 export interface CacheEvalInput {
   questions: readonly SpiderQuestion[];
@@ -17,6 +23,8 @@ export interface CacheEvalInput {
   vectors: ReadonlyMap<string, Float32Array>;
   /** Null: score raw cosine only. */
   guard: EvalGuard | null;
+  /** Absent: only the cosine makes a candidate. */
+  templateCandidate?: TemplateCandidate;
   /** Ascending. */
   thresholds: readonly number[];
 }
@@ -26,6 +34,8 @@ type Outcome = 'reject' | 'hit' | 'rebind-right' | 'rebind-wrong';
 /** One question answered (or not) by another's cache entry. */
 interface Trial {
   cosine: number;
+  /** A candidate below the threshold too (same template, rebinding on). */
+  sameTemplate: boolean;
   /** The guard's verdict; 'reject' when the guard was not asked (no guard, or cosine below every threshold). */
   outcome: Outcome;
 }
@@ -65,26 +75,28 @@ export async function evaluateCache(input: CacheEvalInput): Promise<CacheEvaluat
     if (!v) throw new Error(`no vector for "${text}"`);
     return v;
   };
-  const trial = async (cached: { question: string; sql: string }, incoming: string, expectedShape: string | null): Promise<Trial> => {
+  const trial = async (cached: { question: string; sql: string; db: string }, incoming: string, expectedShape: string | null): Promise<Trial> => {
     const cosine = cosineOf(vectorOf(cached.question), vectorOf(incoming));
-    if (input.guard === null || cosine < lowest) return { cosine, outcome: 'reject' };
+    const sameTemplate = input.templateCandidate?.(cached.question, incoming) ?? false;
+    if (input.guard === null || (cosine < lowest && !sameTemplate)) return { cosine, sameTemplate, outcome: 'reject' };
     counts.guardCalls += 1;
     let decision: GuardDecision;
     try {
       decision = input.guard(cached, incoming);
     } catch (error) {
+      // A cached SQL the parser refuses: the cache would not have stored it.
       counts.guardErrors += 1;
       counts.guardError ??= error instanceof Error ? error.message : String(error);
-      return { cosine, outcome: 'reject' };
+      return { cosine, sameTemplate, outcome: 'reject' };
     }
     switch (decision.kind) {
       case 'HIT':
-        return { cosine, outcome: 'hit' };
+        return { cosine, sameTemplate, outcome: 'hit' };
       case 'REJECT':
-        return { cosine, outcome: 'reject' };
+        return { cosine, sameTemplate, outcome: 'reject' };
       case 'REBOUND': {
         const rebound = await sqlShape(decision.sql, { params: decision.params });
-        return { cosine, outcome: rebound !== null && rebound === expectedShape ? 'rebind-right' : 'rebind-wrong' };
+        return { cosine, sameTemplate, outcome: rebound !== null && rebound === expectedShape ? 'rebind-right' : 'rebind-wrong' };
       }
     }
   };
@@ -97,7 +109,7 @@ export async function evaluateCache(input: CacheEvalInput): Promise<CacheEvaluat
         const key = `${from}>${to}`;
         const cached = questions[from]!;
         const incoming = questions[to]!;
-        if (!judged.has(key)) judged.set(key, await trial({ question: cached.question, sql: cached.sql }, incoming.question, incoming.shape));
+        if (!judged.has(key)) judged.set(key, await trial({ question: cached.question, sql: cached.sql, db: cached.db }, incoming.question, incoming.shape));
         trials.push(judged.get(key)!);
       }
     }
@@ -108,7 +120,7 @@ export async function evaluateCache(input: CacheEvalInput): Promise<CacheEvaluat
   const differentSql = await bothWays(pairs.differentSql);
   const naturalLiteral = await bothWays(pairs.naturalLiteral);
   const synthetic: Trial[] = [];
-  for (const swap of input.swaps) synthetic.push(await trial(swap.cached, swap.incoming, await sqlShape(swap.expectedSql)));
+  for (const swap of input.swaps) synthetic.push(await trial({ ...swap.cached, db: swap.db }, swap.incoming, await sqlShape(swap.expectedSql)));
 
   const guarded = input.guard !== null;
   const rows: ThresholdRow[] = input.thresholds.map((threshold) => ({
@@ -124,7 +136,7 @@ export async function evaluateCache(input: CacheEvalInput): Promise<CacheEvaluat
 }
 
 function scoresAt(threshold: number, guarded: boolean, paraphrase: Trial[], differentSql: Trial[], naturalLiteral: Trial[], synthetic: Trial[]): CacheScores {
-  const reached = (trials: Trial[]) => trials.filter((t) => t.cosine >= threshold);
+  const reached = (trials: Trial[]) => trials.filter((t) => t.cosine >= threshold || (guarded && t.sameTemplate));
   const answered = (t: Trial) => !guarded || t.outcome === 'hit' || t.outcome === 'rebind-right';
   const wrong = (t: Trial) => !guarded || t.outcome === 'hit' || t.outcome === 'rebind-wrong';
   const paraphraseHits = reached(paraphrase).filter(answered).length;

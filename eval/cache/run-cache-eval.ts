@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MEASURED_CODE } from '../../bench/write-results.js';
-import { judgeCandidate, type GuardPolicy } from '../../src/cache/cache-guard.js';
+import { analyzeEntry, judgeCandidate, schemaVocabulary, type AnalyzedEntry, type GuardPolicy } from '../../src/cache/cache-guard.js';
+import { analyzeQuestion } from '../../src/cache/question-signature.js';
+import { prepareSqlParser } from '../../src/cache/sql-analysis.js';
 import type { Embedder } from '../../src/embed/embedder.js';
 import { projectRoot } from '../../src/paths.js';
 import { openSqliteColumnValues } from '../spider/sqlite-column-values.js';
+import { sqliteToPostgres } from '../spider/sqlite-to-postgres.js';
 import type { SpiderDataset } from '../spider/spider-dataset.js';
 import { CACHE_EVAL_METHOD, cacheEvalNotes } from './cache-eval-notes.js';
 import { CACHE_EVAL_FORMAT, type CacheEvalResult } from './cache-eval-result.js';
@@ -46,10 +49,12 @@ export async function runCacheEval(options: CacheEvalOptions): Promise<{ result:
     if (i + EMBED_BATCH >= texts.length || (i / EMBED_BATCH) % 4 === 3) options.report(`embedded ${Math.min(i + EMBED_BATCH, texts.length)}/${texts.length} questions`);
   }
 
-  const unavailable = guardUnavailable(options.policy);
-  if (unavailable !== null) options.report(`guard not available (${unavailable}): scoring raw cosine only`);
-  const guard: EvalGuard | null = unavailable === null ? (cached, incoming) => judgeCandidate(cached, incoming, options.policy) : null;
-  const evaluation = await evaluateCache({ questions: dataset.questions, swaps, vectors, guard, thresholds: defaultThresholds() });
+  await prepareSqlParser();
+  const vocabularies = databaseVocabularies(dataset);
+  const guard: EvalGuard = (cached, incoming) => judgeCandidate(cached, incoming, options.policy, vocabularies.get(cached.db));
+  const templateOf = (question: string) => analyzeQuestion(question).template;
+  const templateCandidate = options.policy.rebind ? (cached: string, incoming: string) => templateOf(cached) === templateOf(incoming) : undefined;
+  const evaluation = await evaluateCache({ questions: dataset.questions, swaps, vectors, guard, templateCandidate, thresholds: defaultThresholds() });
   const result: CacheEvalResult = {
     format: CACHE_EVAL_FORMAT,
     eval: 'cache',
@@ -58,9 +63,9 @@ export async function runCacheEval(options: CacheEvalOptions): Promise<{ result:
     elapsedSeconds: Math.round(Number(process.hrtime.bigint() - started) / 1e8) / 10,
     data: path.relative(projectRoot, path.resolve(dataset.dir)) || '.',
     embedder: options.embedder.id,
-    guard: { policy: options.policy, available: unavailable === null, unavailableReason: unavailable },
+    guard: { policy: options.policy, available: true, unavailableReason: null },
     ...evaluation,
-    notes: cacheEvalNotes(evaluation, unavailable),
+    notes: cacheEvalNotes(evaluation, null),
     method: CACHE_EVAL_METHOD,
   };
   fs.mkdirSync(options.outDir, { recursive: true });
@@ -72,14 +77,19 @@ export async function runCacheEval(options: CacheEvalOptions): Promise<{ result:
 }
 
 /**
- * Why the guard cannot be asked, or null when it can: one trivial question asked of it. Until the
- * cache core lands, `judgeCandidate` is a placeholder that throws.
+ * Each database's schema vocabulary as the cache would have it for a tenant whose cache holds every
+ * question of that database (the words of the table and column names their SQL uses).
  */
-function guardUnavailable(policy: GuardPolicy): string | null {
-  try {
-    judgeCandidate({ question: 'How many singers are there?', sql: 'SELECT count(*) FROM singer' }, 'How many singers are there?', policy);
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+function databaseVocabularies(dataset: SpiderDataset): Map<string, Set<string>> {
+  const byDb = new Map<string, AnalyzedEntry[]>();
+  for (const q of dataset.questions) {
+    let analyzed: AnalyzedEntry;
+    try {
+      analyzed = analyzeEntry(q.question, sqliteToPostgres(q.query));
+    } catch {
+      continue; // SQL the parser refuses adds no words
+    }
+    byDb.set(q.db_id, [...(byDb.get(q.db_id) ?? []), analyzed]);
   }
+  return new Map([...byDb].map(([db, entries]) => [db, schemaVocabulary(entries)]));
 }

@@ -3,10 +3,11 @@ import { resultsDir } from '../../../bench/write-results.js';
 import { publishCacheEval } from '../../../eval/cache/publish-cache-eval.js';
 import { renderCacheEval } from '../../../eval/cache/render-cache-eval.js';
 import { runCacheEval } from '../../../eval/cache/run-cache-eval.js';
-import { loadTemporaryLocalEmbedder } from '../../../eval/cache/temporary-local-embedder.js';
 import { defaultSpiderDir, loadSpiderDataset, SpiderDatasetError, type SpiderDataset } from '../../../eval/spider/spider-dataset.js';
 import type { Config } from '../../config/config.js';
 import type { Embedder } from '../../embed/embedder.js';
+import { loadEmbedder } from '../../embed/load-embedder.js';
+import { createLogger } from '../../log/logger.js';
 import { CliError } from '../cli-error.js';
 import { parseFlags } from '../parse-flags.js';
 
@@ -38,12 +39,9 @@ export async function evalCommand(args: string[], config: Config): Promise<numbe
   const outDir = path.resolve(values.out ?? resultsDir);
   const report = (line: string) => console.error(`distrag eval cache: ${line}`);
 
-  let embedder: Embedder;
-  try {
-    embedder = await loadTemporaryLocalEmbedder(config);
-  } catch (error) {
-    throw new CliError(`distrag eval cache: cannot load the embedder (${(error as Error).message.split('\n')[0]})`);
-  }
+  const state = await loadEmbedder(config, createLogger('eval', 'warn'));
+  if (!state.enabled) throw new CliError(`distrag eval cache: no embedder: ${state.reason}`);
+  const embedder: Embedder = state.embedder;
   try {
     const policy = { literalGuard: config.DISTRAG_CACHE_LITERAL_GUARD, rebind: config.DISTRAG_CACHE_REBIND };
     const { result, files } = await runCacheEval({ dataset, outDir, embedder, policy, report });
