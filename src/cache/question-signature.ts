@@ -53,8 +53,9 @@ const MARKER_PHRASES: ReadonlyArray<[string, readonly string[]]> = [
   ['cmp:lt', ['less than', 'fewer', 'less', 'smaller', 'lower', 'shorter', 'younger', 'lighter', 'cheaper', 'below', 'under', 'before', 'earlier than']],
   ['cmp:between', ['between']],
   ['cmp:eq', ['equal to', 'equals', 'exactly']],
-  ['sup:max', ['most', 'highest', 'largest', 'biggest', 'greatest', 'tallest', 'maximum', 'max', 'top', 'best', 'maximal', 'most common', 'most commonly', 'most frequent', 'most popular']],
-  ['sup:min', ['least', 'lowest', 'smallest', 'fewest', 'minimum', 'min', 'minimal', 'worst', 'least common', 'least popular', 'bottom']],
+  // A superlative over "number of" orders by a count; it is not a count asked for.
+  ['sup:max', ['most number of', 'largest number of', 'highest number of', 'greatest number of', 'biggest number of', 'most', 'highest', 'largest', 'biggest', 'greatest', 'tallest', 'maximum', 'max', 'top', 'best', 'maximal', 'most common', 'most commonly', 'most frequent', 'most popular']],
+  ['sup:min', ['least number of', 'fewest number of', 'smallest number of', 'lowest number of', 'least', 'lowest', 'smallest', 'fewest', 'minimum', 'min', 'minimal', 'worst', 'least common', 'least popular', 'bottom']],
   ['sup:oldest', ['oldest', 'eldest', 'earliest']],
   ['sup:youngest', ['youngest', 'newest', 'latest', 'most recent', 'most recently']],
   ['sup:longest', ['longest']],
@@ -65,13 +66,12 @@ const MARKER_PHRASES: ReadonlyArray<[string, readonly string[]]> = [
   ['sup:priciest', ['most expensive', 'priciest', 'costliest']],
   ['order:desc', ['descending', 'decreasing', 'descending order', 'reverse', 'reversed', 'from highest to lowest', 'from most to least', 'from largest to smallest', 'from the oldest to the youngest', 'from oldest to youngest', 'high to low']],
   ['order:asc', ['ascending', 'increasing', 'alphabetical', 'alphabetically', 'lexicographical', 'lexicographic', 'from lowest to highest', 'from least to most', 'from smallest to largest', 'from the youngest to the oldest', 'from youngest to oldest', 'low to high']],
-  ['agg:count', ['how many', 'count', 'counts']],
+  ['agg:count', ['how many', 'count', 'counts', 'number of', 'numbers of', 'total number']],
   ['agg:avg', ['average', 'mean', 'avg']],
   ['agg:sum', ['sum', 'sums']],
   // Weak markers: recorded (they describe the question) but not compared — paraphrases drop and
   // add them freely ("number of documents in each" / "how many documents for every").
   ['~order', ['sorted', 'sort', 'ordered', 'order', 'ranked', 'arranged by']],
-  ['~count', ['number of', 'numbers of', 'total number']],
   ['~total', ['total', 'in total', 'combined', 'altogether']],
   ['~group', ['each', 'per', 'for each', 'by each', 'respectively', 'corresponding']],
   ['~distinct', ['different', 'distinct', 'unique']],
