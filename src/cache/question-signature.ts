@@ -164,10 +164,17 @@ export function stemmedWords(text: string): Set<string> {
 }
 
 function stemWords(text: string): string {
-  return text
-    .split(' ')
-    .map((w) => w.replace(/['’]s?$/u, '').replace(/(?<=\p{L}{2}(?:ss|x|z|ch|sh))es$/u, '').replace(/(?<=\p{L}{3}[^s'’])s$/u, ''))
-    .join(' ');
+  return text.split(' ').map(stem).join(' ');
+}
+
+/** A word without its possessive or plural ending: "Kyle's" → kyle, "cities" → city, "boxes" → box, "pets" → pet. */
+function stem(word: string): string {
+  const bare = word.replace(/['’]s?$/u, '');
+  if (/^\p{L}{2,}ies$/u.test(bare)) return `${bare.slice(0, -3)}y`;
+  if (/^\p{L}{2,}(?:ss|x|z|ch|sh)es$/u.test(bare)) return bare.slice(0, -2);
+  // Not after s, u or i: "class", "status", "analysis" are singular.
+  if (/^\p{L}{2,}[^siu'’]s$/u.test(bare)) return bare.slice(0, -1);
+  return bare;
 }
 
 /** Digits for a number as compared: `20.0` and `20` are equal, `07` is `7`. */
