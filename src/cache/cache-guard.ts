@@ -51,7 +51,7 @@ export function judgeCandidate(cached: { question: string; sql: string }, incomi
  */
 export function judge(cached: AnalyzedEntry, incoming: QuestionSignature, policy: GuardPolicy, vocabulary?: ReadonlySet<string>): GuardDecision {
   if (!policy.literalGuard) return { kind: 'HIT' };
-  const markerDifference = symmetricDifference(strongMarkers(cached.signature), strongMarkers(incoming));
+  const markerDifference = symmetricDifference(comparedMarkers(cached, cached.signature), comparedMarkers(cached, incoming));
   if (markerDifference.length > 0) return reject(`the questions differ in meaning markers (${markerDifference.join(', ')})`);
   if (vocabulary) {
     const known = new Set([...stemmedWords(cached.signature.question), ...stemmedWords(cached.sql.schemaWords.join(' '))]);
@@ -73,6 +73,20 @@ export function judge(cached: AnalyzedEntry, incoming: QuestionSignature, policy
     if (!mentionsValue(incoming, constant, core)) return reject(`the incoming question does not mention ${JSON.stringify(core)}, which the cached SQL uses`);
   }
   return { kind: 'HIT' };
+}
+
+/**
+ * The strong markers compared between the questions. When the cached SQL counts nothing but reads
+ * a column named for a count (number_products, num_of_staff — not version_number), "number of products" names that column in either
+ * question, so a count is not compared for that entry.
+ */
+function comparedMarkers(cached: AnalyzedEntry, signature: QuestionSignature): string[] {
+  const markers = strongMarkers(signature);
+  return countIsAColumn(cached.sql) ? markers.filter((m) => m !== 'agg:count') : markers;
+}
+
+function countIsAColumn(sql: SqlAnalysis): boolean {
+  return !sql.functions.includes('count') && sql.columns.some((c) => /^(?:num|number|count|n)_/.test(c));
 }
 
 /**

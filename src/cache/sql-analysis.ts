@@ -19,6 +19,10 @@ export interface SqlAnalysis {
   tables: string[];
   /** Words of the table and column names it uses (`number_products` → number, products), lower-case. */
   schemaWords: string[];
+  /** Column names it uses (the last part of each reference), lower-case, sorted. */
+  columns: string[];
+  /** Functions it calls (`count`, `avg`, `max`, …), lower-case, sorted. */
+  functions: string[];
 }
 
 export class SqlAnalysisError extends Error {
@@ -71,7 +75,7 @@ export function analyzeSql(sql: string): SqlAnalysis {
     constants.push({ ...read, start, end, inLimit: limitRanges.has(constant) });
   });
   constants.sort((a, b) => a.start - b.start);
-  return { sql, constants, tables: tablesRead(select), schemaWords: schemaWordsOf(select) };
+  return { sql, constants, tables: tablesRead(select), schemaWords: schemaWordsOf(select), columns: columnsUsed(select), functions: functionsCalled(select) };
 }
 
 /** The constant's text in the statement. */
@@ -122,11 +126,34 @@ function schemaWordsOf(select: Node): string[] {
   walk(select, (node) => {
     const range = node.RangeVar as Node | undefined;
     if (range && typeof range.relname === 'string') names.push(range.relname);
-    const column = node.ColumnRef as { fields?: Array<{ String?: { sval?: string } }> } | undefined;
-    const last = column?.fields?.at(-1)?.String?.sval;
+    const last = lastColumnField(node);
     if (last) names.push(last);
   });
   return [...new Set(names.flatMap(identifierWords))].sort();
+}
+
+function columnsUsed(select: Node): string[] {
+  const names = new Set<string>();
+  walk(select, (node) => {
+    const name = lastColumnField(node);
+    if (name) names.add(name.toLowerCase());
+  });
+  return [...names].sort();
+}
+
+function lastColumnField(node: Node): string | undefined {
+  const column = node.ColumnRef as { fields?: Array<{ String?: { sval?: string } }> } | undefined;
+  return column?.fields?.at(-1)?.String?.sval;
+}
+
+function functionsCalled(select: Node): string[] {
+  const names = new Set<string>();
+  walk(select, (node) => {
+    const call = node.FuncCall as { funcname?: Array<{ String?: { sval?: string } }> } | undefined;
+    const name = call?.funcname?.at(-1)?.String?.sval;
+    if (name) names.add(name.toLowerCase());
+  });
+  return [...names].sort();
 }
 
 /** `number_products`, `NumberProducts`, `numberProducts` → number, products. */
