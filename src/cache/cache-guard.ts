@@ -1,6 +1,6 @@
 import { parseSync } from 'libpg-query';
 import { analyzeQuestion, canonicalNumber, mentions, stemmedWords, strongMarkers, type QuestionLiteral, type QuestionSignature } from './question-signature.js';
-import { analyzeSql, type SqlAnalysis, type SqlConstant } from './sql-analysis.js';
+import { analyzeSql, identifierWords, type SqlAnalysis, type SqlConstant } from './sql-analysis.js';
 
 /**
  * Decides whether a cached question, already within the similarity threshold of an incoming one,
@@ -59,7 +59,7 @@ export function judge(cached: AnalyzedEntry, incoming: QuestionSignature, policy
     if (foreign.length > 0) return reject(`the incoming question names ${foreign.join(', ')}, which the cached question and SQL do not`);
   }
 
-  const differing = differingLiterals(cached, incoming);
+  const differing = differingLiterals(cached, incoming, vocabulary);
   if (differing.length > 0) {
     if (!policy.rebind) return reject(`the questions differ in ${describe(differing)}`);
     return rebind(cached, incoming);
@@ -95,11 +95,22 @@ function countIsAColumn(sql: SqlAnalysis): boolean {
  * A cached question's literal that its SQL does not use is wording, not a value ("TV Channel",
  * "line 1"): the cached answer does not depend on it.
  */
-function differingLiterals(cached: AnalyzedEntry, incoming: QuestionSignature): QuestionLiteral[] {
+function differingLiterals(cached: AnalyzedEntry, incoming: QuestionSignature, vocabulary?: ReadonlySet<string>): QuestionLiteral[] {
   const has = (signature: QuestionSignature, l: QuestionLiteral) =>
     l.kind === 'number' ? signature.literals.some((o) => o.kind === 'number' && o.value === l.value) : mentions(signature, l.text);
   const used = (l: QuestionLiteral) => cached.sql.constants.some((c) => constantMatches(c, l) || (c.kind === 'string' && l.kind !== 'number' && mentions(cached.signature, valueCore(c)) && mentionsLiteral(l, valueCore(c))));
-  return [...incoming.literals.filter((l) => !has(cached.signature, l)), ...cached.signature.literals.filter((l) => used(l) && !has(incoming, l))];
+  const schema = new Set([...(vocabulary ?? []), ...stemmedWords(cached.sql.schemaWords.join(' '))]);
+  const incomingValue = (l: QuestionLiteral) => !(l.kind === 'name' && namesSchema(l, schema) && !used(l));
+  return [...incoming.literals.filter((l) => incomingValue(l) && !has(cached.signature, l)), ...cached.signature.literals.filter((l) => used(l) && !has(incoming, l))];
+}
+
+/**
+ * A capitalised name made only of schema words ("TV Channel", "Episode", "IDs") names a table or
+ * column, not a value.
+ */
+function namesSchema(literal: QuestionLiteral, schema: ReadonlySet<string>): boolean {
+  const words = literal.text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  return words.length > 0 && words.every((w) => w.length > 1 && (identifierWords(w).length === 0 || [...stemmedWords(w)].every((s) => schema.has(s))));
 }
 
 /** Whether a literal's text and a SQL value are the same words (plural/possessive aside). */
