@@ -58,6 +58,8 @@ export function judge(cached: AnalyzedEntry, incoming: QuestionSignature, policy
     const foreign = [...stemmedWords(incoming.question)].filter((w) => vocabulary.has(w) && !known.has(w));
     if (foreign.length > 0) return reject(`the incoming question names ${foreign.join(', ')}, which the cached question and SQL do not`);
   }
+  const dropped = droppedOutputWords(cached, incoming);
+  if (dropped.length > 0) return reject(`the incoming question does not ask for ${dropped.join(', ')}, which the cached question and SQL do`);
 
   const differing = differingLiterals(cached, incoming, vocabulary);
   if (differing.length > 0) {
@@ -73,6 +75,38 @@ export function judge(cached: AnalyzedEntry, incoming: QuestionSignature, policy
     if (!mentionsValue(incoming, constant, core)) return reject(`the incoming question does not mention ${JSON.stringify(core)}, which the cached SQL uses`);
   }
   return { kind: 'HIT' };
+}
+
+/**
+ * Words of the cached result's columns that the cached question names and the incoming question
+ * does not ask for: it asks for other data ("… the grade of Kyle" / "… the ID of Kyle").
+ */
+function droppedOutputWords(cached: AnalyzedEntry, incoming: QuestionSignature): string[] {
+  const output = stemmedWords(cached.sql.outputColumns.flatMap((c) => identifierWords(c, OUTPUT_IDENTIFIERS)).join(' '));
+  const asked = stemmedWords(incoming.question);
+  const lowered = incoming.normalized;
+  return [...stemmedWords(cached.signature.question)].filter((w) => output.has(w) && !asksFor(asked, lowered, w));
+}
+
+/** Generic column words that still tell which data a question asks for. */
+const OUTPUT_IDENTIFIERS: ReadonlySet<string> = new Set(['id', 'ids', 'name', 'names']);
+
+/** Question words that ask for a kind of attribute without naming it ("When …" for a date). */
+const QUESTION_WORDS: ReadonlyArray<[RegExp, readonly string[]]> = [
+  [/\bwhen\b/, ['date', 'time', 'year', 'day', 'month']],
+  [/\bwhere\b/, ['location', 'place', 'address', 'city', 'country', 'hometown']],
+  [/\bwho\b|\bwhose\b/, ['name']],
+  [/\bhow old\b/, ['age']],
+  [/\bhow tall\b/, ['height']],
+  [/\bhow long\b/, ['length', 'duration']],
+  [/\bhow much\b/, ['price', 'cost', 'amount', 'weight']],
+];
+
+/** Whether the question asks for `word`: names it, a word of the same root (weigh/weight), or a question word for it. */
+function asksFor(asked: ReadonlySet<string>, normalized: string, word: string): boolean {
+  if (asked.has(word)) return true;
+  if (word.length >= 5 && [...asked].some((w) => w.length >= 5 && w.slice(0, 5) === word.slice(0, 5))) return true;
+  return QUESTION_WORDS.some(([pattern, attributes]) => attributes.includes(word) && pattern.test(normalized));
 }
 
 /**

@@ -173,7 +173,7 @@ function stem(word: string): string {
   if (/^\p{L}{2,}ies$/u.test(bare)) return `${bare.slice(0, -3)}y`;
   if (/^\p{L}{2,}(?:ss|x|z|ch|sh)es$/u.test(bare)) return bare.slice(0, -2);
   // Not after s, u or i: "class", "status", "analysis" are singular.
-  if (/^\p{L}{2,}[^siu'’]s$/u.test(bare)) return bare.slice(0, -1);
+  if (/^\p{L}+[^siu'’]s$/u.test(bare)) return bare.slice(0, -1);
   return bare;
 }
 

@@ -21,6 +21,8 @@ export interface SqlAnalysis {
   schemaWords: string[];
   /** Column names it uses (the last part of each reference), lower-case, sorted. */
   columns: string[];
+  /** Column names in its result (the select list; of the first branch of a UNION/INTERSECT/EXCEPT). */
+  outputColumns: string[];
   /** Functions it calls (`count`, `avg`, `max`, …), lower-case, sorted. */
   functions: string[];
 }
@@ -75,7 +77,7 @@ export function analyzeSql(sql: string): SqlAnalysis {
     constants.push({ ...read, start, end, inLimit: limitRanges.has(constant) });
   });
   constants.sort((a, b) => a.start - b.start);
-  return { sql, constants, tables: tablesRead(select), schemaWords: schemaWordsOf(select), columns: columnsUsed(select), functions: functionsCalled(select) };
+  return { sql, constants, tables: tablesRead(select), schemaWords: schemaWordsOf(select), columns: columnsUsed(select), outputColumns: outputColumns(select), functions: functionsCalled(select) };
 }
 
 /** The constant's text in the statement. */
@@ -129,7 +131,7 @@ function schemaWordsOf(select: Node): string[] {
     const last = lastColumnField(node);
     if (last) names.push(last);
   });
-  return [...new Set(names.flatMap(identifierWords))].sort();
+  return [...new Set(names.flatMap((n) => identifierWords(n)))].sort();
 }
 
 function columnsUsed(select: Node): string[] {
@@ -146,6 +148,17 @@ function lastColumnField(node: Node): string | undefined {
   return column?.fields?.at(-1)?.String?.sval;
 }
 
+function outputColumns(select: Node): string[] {
+  let branch = select;
+  while (branch.larg && typeof branch.larg === 'object') branch = branch.larg as Node;
+  const names = new Set<string>();
+  walk(branch.targetList ?? [], (node) => {
+    const name = lastColumnField(node);
+    if (name) names.add(name);
+  });
+  return [...names].sort();
+}
+
 function functionsCalled(select: Node): string[] {
   const names = new Set<string>();
   walk(select, (node) => {
@@ -156,13 +169,13 @@ function functionsCalled(select: Node): string[] {
   return [...names].sort();
 }
 
-/** `number_products`, `NumberProducts`, `numberProducts` → number, products. */
-export function identifierWords(name: string): string[] {
+/** `number_products`, `NumberProducts`, `numberProducts` → number, products (generic words dropped unless in `keep`). */
+export function identifierWords(name: string, keep: ReadonlySet<string> = new Set()): string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
     .split(/[^a-z0-9]+/)
-    .filter((w) => w.length > 1 && !/^\d+$/.test(w) && !GENERIC_IDENTIFIER_WORDS.has(w));
+    .filter((w) => w.length > 1 && !/^\d+$/.test(w) && (keep.has(w) || !GENERIC_IDENTIFIER_WORDS.has(w)));
 }
 
 /** Words in column names that say nothing about which data a question is about. */
