@@ -84,29 +84,32 @@ export function judge(cached: AnalyzedEntry, incoming: QuestionSignature, policy
 function droppedOutputWords(cached: AnalyzedEntry, incoming: QuestionSignature): string[] {
   const output = stemmedWords(cached.sql.outputColumns.flatMap((c) => identifierWords(c, OUTPUT_IDENTIFIERS)).join(' '));
   const asked = stemmedWords(incoming.question);
-  const lowered = incoming.normalized;
-  return [...stemmedWords(cached.signature.question)].filter((w) => output.has(w) && !asksFor(asked, lowered, w));
+  return [...stemmedWords(cached.signature.question)].filter((w) => output.has(w) && !asksFor(asked, incoming.question, w));
 }
 
 /** Generic column words that still tell which data a question asks for. */
 const OUTPUT_IDENTIFIERS: ReadonlySet<string> = new Set(['id', 'ids', 'name', 'names']);
 
-/** Question words that ask for a kind of attribute without naming it ("When …" for a date). */
+/**
+ * Question words that ask for a kind of attribute without naming it ("When …" for a date) — at the
+ * start of a sentence only: inside one they are relative ("students who …", "cities where …").
+ */
 const QUESTION_WORDS: ReadonlyArray<[RegExp, readonly string[]]> = [
-  [/\bwhen\b/, ['date', 'time', 'year', 'day', 'month']],
-  [/\bwhere\b/, ['location', 'place', 'address', 'city', 'country', 'hometown']],
-  [/\bwho\b|\bwhose\b/, ['name']],
-  [/\bhow old\b/, ['age']],
-  [/\bhow tall\b/, ['height']],
-  [/\bhow long\b/, ['length', 'duration']],
-  [/\bhow much\b/, ['price', 'cost', 'amount', 'weight']],
+  [/^when\b/, ['date', 'time', 'year', 'day', 'month']],
+  [/^where\b/, ['location', 'place', 'address', 'city', 'country', 'hometown']],
+  [/^who(?:se)?\b/, ['name']],
+  [/^how old\b/, ['age']],
+  [/^how tall\b/, ['height']],
+  [/^how long\b/, ['length', 'duration']],
+  [/^how much\b/, ['price', 'cost', 'amount', 'weight']],
 ];
 
 /** Whether the question asks for `word`: names it, a word of the same root (weigh/weight), or a question word for it. */
-function asksFor(asked: ReadonlySet<string>, normalized: string, word: string): boolean {
+function asksFor(asked: ReadonlySet<string>, question: string, word: string): boolean {
   if (asked.has(word)) return true;
   if (word.length >= 5 && [...asked].some((w) => w.length >= 5 && w.slice(0, 5) === word.slice(0, 5))) return true;
-  return QUESTION_WORDS.some(([pattern, attributes]) => attributes.includes(word) && pattern.test(normalized));
+  const sentences = question.toLowerCase().split(/[.?!;]\s*/).map((s) => s.trim());
+  return QUESTION_WORDS.some(([pattern, attributes]) => attributes.includes(word) && sentences.some((s) => pattern.test(s)));
 }
 
 /**
