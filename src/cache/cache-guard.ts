@@ -53,11 +53,8 @@ export function judge(cached: AnalyzedEntry, incoming: QuestionSignature, policy
   if (!policy.literalGuard) return { kind: 'HIT' };
   const markerDifference = symmetricDifference(comparedMarkers(cached, cached.signature), comparedMarkers(cached, incoming));
   if (markerDifference.length > 0) return reject(`the questions differ in meaning markers (${markerDifference.join(', ')})`);
-  if (vocabulary) {
-    const known = new Set([...stemmedWords(cached.signature.question), ...stemmedWords(cached.sql.schemaWords.join(' '))]);
-    const foreign = [...stemmedWords(incoming.question)].filter((w) => vocabulary.has(w) && !known.has(w));
-    if (foreign.length > 0) return reject(`the incoming question names ${foreign.join(', ')}, which the cached question and SQL do not`);
-  }
+  const foreign = foreignWords(cached, incoming, vocabulary);
+  if (foreign.length > 0) return reject(`the incoming question names ${foreign.join(', ')}, which the cached question and SQL do not`);
   const dropped = droppedOutputWords(cached, incoming);
   if (dropped.length > 0) return reject(`the incoming question does not ask for ${dropped.join(', ')}, which the cached question and SQL do`);
 
@@ -78,17 +75,28 @@ export function judge(cached: AnalyzedEntry, incoming: QuestionSignature, policy
 }
 
 /**
+ * Schema words (the tenant's vocabulary, and attribute nouns such as id, name, description, which
+ * any schema has) that the incoming question names and neither the cached question nor its SQL does.
+ */
+function foreignWords(cached: AnalyzedEntry, incoming: QuestionSignature, vocabulary: ReadonlySet<string> = new Set()): string[] {
+  const sqlWords = [...cached.sql.tables.map((t) => t.slice(t.indexOf('.') + 1)), ...cached.sql.columns].flatMap((n) => identifierWords(n, ATTRIBUTE_IDENTIFIERS));
+  const known = new Set([...stemmedWords(cached.signature.question), ...stemmedWords(sqlWords.join(' '))]);
+  return [...stemmedWords(incoming.question)].filter((w) => (vocabulary.has(w) || ATTRIBUTE_WORDS.has(w)) && !known.has(w));
+}
+
+/** Generic column words that still tell which data a question asks for. */
+const ATTRIBUTE_IDENTIFIERS: ReadonlySet<string> = new Set(['id', 'ids', 'name', 'names', 'description', 'descriptions', 'date', 'dates', 'detail', 'details']);
+const ATTRIBUTE_WORDS = stemmedWords([...ATTRIBUTE_IDENTIFIERS].join(' '));
+
+/**
  * Words of the cached result's columns that the cached question names and the incoming question
  * does not ask for: it asks for other data ("… the grade of Kyle" / "… the ID of Kyle").
  */
 function droppedOutputWords(cached: AnalyzedEntry, incoming: QuestionSignature): string[] {
-  const output = stemmedWords(cached.sql.outputColumns.flatMap((c) => identifierWords(c, OUTPUT_IDENTIFIERS)).join(' '));
+  const output = stemmedWords(cached.sql.outputColumns.flatMap((c) => identifierWords(c, ATTRIBUTE_IDENTIFIERS)).join(' '));
   const asked = stemmedWords(incoming.question);
   return [...stemmedWords(cached.signature.question)].filter((w) => output.has(w) && !asksFor(asked, incoming.question, w));
 }
-
-/** Generic column words that still tell which data a question asks for. */
-const OUTPUT_IDENTIFIERS: ReadonlySet<string> = new Set(['id', 'ids', 'name', 'names']);
 
 /**
  * Question words that ask for a kind of attribute without naming it ("When …" for a date) — at the
