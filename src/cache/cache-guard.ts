@@ -188,6 +188,7 @@ function rebind(cached: AnalyzedEntry, incoming: QuestionSignature): GuardDecisi
   for (const constant of cached.sql.constants) {
     const literal = before.findIndex((l) => constantMatches(constant, l));
     if (literal < 0 || !changed.has(literal)) continue;
+    if (constant.typed) return reject(TYPED_LITERAL);
     const value = boundValue(constant, before[literal]!, after[literal]!);
     if (value === null) return reject(`${JSON.stringify(after[literal]!.text)} cannot take the place of ${constant.kind} ${JSON.stringify(constant.value)}`);
     bindings.push({ constant, literal, value });
@@ -216,10 +217,12 @@ function rebind(cached: AnalyzedEntry, incoming: QuestionSignature): GuardDecisi
   try {
     parseSync(sql);
   } catch {
-    return reject('the cached SQL does not take a parameter where the changed value is (a typed literal such as DATE \'…\')');
+    return reject(TYPED_LITERAL);
   }
   return { kind: 'REBOUND', sql, params };
 }
+
+const TYPED_LITERAL = "the cached SQL does not take a parameter where the changed value is (a typed literal such as DATE '…')";
 
 /** Whether a SQL constant is the question literal, verbatim (a LIKE pattern may wrap it in % or _). */
 function constantMatches(constant: SqlConstant, literal: QuestionLiteral): boolean {

@@ -10,6 +10,8 @@ export interface SqlConstant {
   end: number;
   /** Inside LIMIT or OFFSET. */
   inLimit: boolean;
+  /** The string of a typed literal (`DATE '2014-01-01'`, `INTERVAL '1 day'`): PostgreSQL takes no parameter there. */
+  typed: boolean;
 }
 
 export interface SqlAnalysis {
@@ -64,6 +66,7 @@ export function analyzeSql(sql: string): SqlAnalysis {
   const tokenEnds = new Map(scanSync(sql).tokens.map((t) => [t.start, t.end]));
   const constants: SqlConstant[] = [];
   const limitRanges = collectLimitNodes(select);
+  const typedConstants = collectTypedLiterals(select);
   walk(select, (node) => {
     const constant = node.A_Const as Node | undefined;
     if (!constant || typeof constant.location !== 'number') return;
@@ -74,7 +77,7 @@ export function analyzeSql(sql: string): SqlAnalysis {
     // A negative number is folded into one constant located at its minus sign.
     if (bytes[start] === 0x2d /* - */) end = tokenEnds.get(nextTokenStart(tokenEnds, start + 1)) ?? end;
     if (end === undefined) return;
-    constants.push({ ...read, start, end, inLimit: limitRanges.has(constant) });
+    constants.push({ ...read, start, end, inLimit: limitRanges.has(constant), typed: typedConstants.has(constant) });
   });
   constants.sort((a, b) => a.start - b.start);
   return { sql, constants, tables: tablesRead(select), schemaWords: schemaWordsOf(select), columns: columnsUsed(select), outputColumns: outputColumns(select), functions: functionsCalled(select) };
@@ -103,6 +106,20 @@ function collectLimitNodes(select: Node): Set<unknown> {
       const sub = node[key];
       if (sub && typeof sub === 'object') walk(sub as Node, (n) => void (n.A_Const && found.add(n.A_Const)));
     }
+  });
+  return found;
+}
+
+/**
+ * Constants of the `type 'string'` form, told from `'string'::type` and CAST by the type name
+ * coming first. (libpg_query itself parses `DATE $1`, which a server refuses.)
+ */
+function collectTypedLiterals(select: Node): Set<unknown> {
+  const found = new Set<unknown>();
+  walk(select, (node) => {
+    const cast = node.TypeCast as { arg?: Node; typeName?: { location?: number } } | undefined;
+    const constant = cast?.arg?.A_Const as Node | undefined;
+    if (constant && typeof constant.location === 'number' && (cast?.typeName?.location ?? Infinity) < constant.location) found.add(constant);
   });
   return found;
 }
