@@ -84,6 +84,13 @@ describe('cache guard: meaning', () => {
     expect(most.markers).not.toContain('agg:count');
   });
 
+  it('tells a count per group from a single count', () => {
+    const perCountry = { question: 'How many singers are there in each country?', sql: 'SELECT country, count(*) FROM singer GROUP BY country' };
+    expect(judged('How many singers are there?', 'SELECT count(*) FROM singer', perCountry.question).kind).toBe('REJECT');
+    expect(judged(perCountry.question, perCountry.sql, 'How many singers are there?').kind).toBe('REJECT');
+    expect(judged(perCountry.question, perCountry.sql, 'What is the number of singers for every country?')).toEqual({ kind: 'HIT' });
+  });
+
   it('keeps "at most" and "less than" apart', () => {
     const decision = judged('Which courses have at most 2 sections?', 'SELECT course_name FROM courses WHERE sections <= 2', 'Which courses have less than 2 sections?');
     expect(decision.kind).toBe('REJECT');

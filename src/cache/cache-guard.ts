@@ -53,6 +53,8 @@ export function judge(cached: AnalyzedEntry, incoming: QuestionSignature, policy
   if (!policy.literalGuard) return { kind: 'HIT' };
   const markerDifference = symmetricDifference(comparedMarkers(cached, cached.signature), comparedMarkers(cached, incoming));
   if (markerDifference.length > 0) return reject(`the questions differ in meaning markers (${markerDifference.join(', ')})`);
+  if (countsPerGroup(incoming) && cached.sql.functions.includes('count') && !cached.sql.grouped) return reject('the incoming question counts per group; the cached SQL counts once');
+  if (countsPerGroup(cached.signature) && cached.sql.grouped && !countsPerGroup(incoming)) return reject('the cached question counts per group; the incoming once');
   const foreign = foreignWords(cached, incoming, vocabulary);
   if (foreign.length > 0) return reject(`the incoming question names ${foreign.join(', ')}, which the cached question and SQL do not`);
   const dropped = droppedOutputWords(cached, incoming);
@@ -72,6 +74,11 @@ export function judge(cached: AnalyzedEntry, incoming: QuestionSignature, policy
     if (!mentionsValue(incoming, constant, core)) return reject(`the incoming question does not mention ${JSON.stringify(core)}, which the cached SQL uses`);
   }
   return { kind: 'HIT' };
+}
+
+/** "How many … each …": a count for every group, not one count. */
+function countsPerGroup(signature: QuestionSignature): boolean {
+  return signature.markers.includes('agg:count') && signature.markers.includes('~group');
 }
 
 /**

@@ -73,7 +73,7 @@ const MARKER_PHRASES: ReadonlyArray<[string, readonly string[]]> = [
   // add them freely ("number of documents in each" / "how many documents for every").
   ['~order', ['sorted', 'sort', 'ordered', 'order', 'ranked', 'arranged by']],
   ['~total', ['total', 'in total', 'combined', 'altogether']],
-  ['~group', ['each', 'per', 'for each', 'by each', 'respectively', 'corresponding']],
+  ['~group', ['each', 'per', 'for each', 'for every', 'by each', 'respectively', 'corresponding']],
   ['~distinct', ['different', 'distinct', 'unique']],
   ['~both', ['both', 'and also', 'as well as']],
   ['~either', ['either', 'or']],

@@ -25,6 +25,8 @@ export interface SqlAnalysis {
   columns: string[];
   /** Column names in its result (the select list; of the first branch of a UNION/INTERSECT/EXCEPT). */
   outputColumns: string[];
+  /** Whether it has a GROUP BY (at any level). */
+  grouped: boolean;
   /** Functions it calls (`count`, `avg`, `max`, …), lower-case, sorted. */
   functions: string[];
 }
@@ -80,7 +82,7 @@ export function analyzeSql(sql: string): SqlAnalysis {
     constants.push({ ...read, start, end, inLimit: limitRanges.has(constant), typed: typedConstants.has(constant) });
   });
   constants.sort((a, b) => a.start - b.start);
-  return { sql, constants, tables: tablesRead(select), schemaWords: schemaWordsOf(select), columns: columnsUsed(select), outputColumns: outputColumns(select), functions: functionsCalled(select) };
+  return { sql, constants, tables: tablesRead(select), schemaWords: schemaWordsOf(select), columns: columnsUsed(select), outputColumns: outputColumns(select), grouped: containsKey(select, 'groupClause'), functions: functionsCalled(select) };
 }
 
 /** The constant's text in the statement. */
