@@ -45,7 +45,7 @@ const NUMBER_WORDS: Record<string, number> = {
  */
 const MARKER_PHRASES: ReadonlyArray<[string, readonly string[]]> = [
   // Column-like phrases that contain a marker word but mean nothing of the kind.
-  ['', ['first name', 'first names', 'last name', 'last names', 'no.', 'phone number', 'phone numbers', 'id number', 'zip code', 'most recently', 'more than one', 'more than a single']],
+  ['', ['first name', 'first names', 'last name', 'last names', 'no.', 'phone number', 'phone numbers', 'id number', 'zip code', 'more than one', 'more than a single']],
   ['neg', ['not', "n't", 'no', 'never', 'without', 'none', 'nobody', 'nothing', 'neither', 'nor', 'except', 'excluding', 'exclude', 'other than', 'apart from', 'besides', 'lack', 'lacks', 'missing']],
   ['cmp:gte', ['at least', 'or more', 'no less than', 'not less than', 'minimum of', 'or above', 'or older', 'or higher', 'or greater', 'or larger']],
   ['cmp:lte', ['at most', 'or less', 'or fewer', 'no more than', 'not more than', 'maximum of', 'or below', 'or younger', 'or lower', 'or smaller', 'up to']],
