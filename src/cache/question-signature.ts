@@ -119,7 +119,7 @@ export function analyzeQuestion(question: string): QuestionSignature {
     add({ kind: 'number', text: m[0], value: canonicalNumber(m[0].replace(/,/g, '')), start: m.index, end: m.index + m[0].length });
   }
   for (const m of question.matchAll(NUMBER_WORD)) {
-    if (!free(m.index, m.index + m[0].length)) continue;
+    if (!free(m.index, m.index + m[0].length) || isPronounOne(question, m.index, m[0])) continue;
     add({ kind: 'number', text: m[0], value: String(NUMBER_WORDS[m[0].toLowerCase()]), start: m.index, end: m.index + m[0].length });
   }
   for (const span of nameSpans(question)) {
@@ -141,6 +141,11 @@ export function analyzeQuestion(question: string): QuestionSignature {
   }
 
   return { question, literals, markers: [...markers].sort(), template: templateOf(question, literals), normalized: words(question) };
+}
+
+/** "the one with …", "which one", "each one": a pronoun, not a number. */
+function isPronounOne(question: string, index: number, word: string): boolean {
+  return word.toLowerCase() === 'one' && /\b(?:the|which|each|this|that|any|every|no|another)\s+$/iu.test(question.slice(0, index));
 }
 
 /**
