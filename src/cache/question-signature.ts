@@ -36,7 +36,7 @@ const NUMBER_WORDS: Record<string, number> = {
   zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
   eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18,
   nineteen: 19, twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90,
-  hundred: 100, thousand: 1000, million: 1_000_000,
+  hundred: 100, thousand: 1000, million: 1_000_000, 'a single': 1,
 };
 
 /**
@@ -45,7 +45,7 @@ const NUMBER_WORDS: Record<string, number> = {
  */
 const MARKER_PHRASES: ReadonlyArray<[string, readonly string[]]> = [
   // Column-like phrases that contain a marker word but mean nothing of the kind.
-  ['', ['first name', 'first names', 'last name', 'last names', 'no.', 'phone number', 'phone numbers', 'id number', 'zip code', 'more than one', 'more than a single']],
+  ['', ['first name', 'first names', 'last name', 'last names', 'no.', 'phone number', 'phone numbers', 'id number', 'zip code']],
   ['neg', ['not', "n't", 'no', 'never', 'without', 'none', 'nobody', 'nothing', 'neither', 'nor', 'except', 'excluding', 'exclude', 'other than', 'apart from', 'besides', 'lack', 'lacks', 'missing']],
   ['cmp:gte', ['at least', 'or more', 'no less than', 'not less than', 'minimum of', 'or above', 'or older', 'or higher', 'or greater', 'or larger']],
   ['cmp:lte', ['at most', 'or less', 'or fewer', 'no more than', 'not more than', 'maximum of', 'or below', 'or younger', 'or lower', 'or smaller', 'up to']],
