@@ -140,7 +140,16 @@ export function analyzeQuestion(question: string): QuestionSignature {
     }
   }
 
+  if (hasNumberRange(question, literals)) markers.add('cmp:between');
   return { question, literals, markers: [...markers].sort(), template: templateOf(question, literals), normalized: words(question) };
+}
+
+/** "1 to 2 paragraphs", "from 5 to 10": a range, as "between 1 and 2". */
+function hasNumberRange(question: string, literals: readonly QuestionLiteral[]): boolean {
+  return literals.some((a, i) => {
+    const b = literals[i + 1];
+    return a.kind === 'number' && b?.kind === 'number' && /^\s+to\s+$/iu.test(question.slice(a.end, b.start));
+  });
 }
 
 /** "the one with …", "which one", "each one": a pronoun, not a number. */
