@@ -129,7 +129,7 @@ export function analyzeQuestion(question: string): QuestionSignature {
   literals.sort((a, b) => a.start - b.start);
 
   const markers = new Set<string>();
-  const lowered = question.toLowerCase();
+  const lowered = yesNoValuesMasked(question.toLowerCase());
   const markerTaken: Array<[number, number]> = literals.map((l) => [l.start, l.end]);
   for (const { marker, pattern } of MATCHERS) {
     for (const m of lowered.matchAll(pattern)) {
@@ -142,6 +142,11 @@ export function analyzeQuestion(question: string): QuestionSignature {
 
   if (hasNumberRange(question, literals)) markers.add('cmp:between');
   return { question, literals, markers: [...markers].sort(), template: templateOf(question, literals), normalized: words(question) };
+}
+
+/** Beside "yes", "no" is a value ("1 stands for yes and 0 for no"), not a negation. */
+function yesNoValuesMasked(lowered: string): string {
+  return /\byes\b/.test(lowered) ? lowered.replace(/\bno\b/g, '  ') : lowered;
 }
 
 /** "1 to 2 paragraphs", "from 5 to 10": a range, as "between 1 and 2". */
