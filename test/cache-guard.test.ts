@@ -127,6 +127,13 @@ describe('cache guard: meaning', () => {
 });
 
 describe('question signature', () => {
+  it('reads ranges, pronoun "one", "a single" and yes/no values for what they are', () => {
+    expect(analyzeQuestion('What is the document id with 1 to 2 paragraphs?').markers).toContain('cmp:between');
+    expect(analyzeQuestion('What is the name of the one with the most students?').literals).toEqual([]);
+    expect(analyzeQuestion('Which templates are used in more than a single document?').literals.map((l) => l.value)).toEqual(['1']);
+    expect(analyzeQuestion('Which dogs were abandoned? 1 stands for yes, and 0 stands for no.').markers).not.toContain('neg');
+  });
+
   it('matches plurals and possessives of short and -ies words', () => {
     const signature = analyzeQuestion("Which cities have the students' pets?");
     expect(mentions(signature, 'city')).toBe(true);
