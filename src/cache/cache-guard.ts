@@ -44,6 +44,9 @@ export function judgeCandidate(cached: { question: string; sql: string }, incomi
 }
 
 /**
+ * Checks, in order: meaning markers; a count per group against a single count; schema words the
+ * incoming question adds or result columns it leaves out; then literals (HIT, REBOUND or REJECT).
+ *
  * `vocabulary`: the stemmed words of the tenant's table and column names known so far (see
  * schemaVocabulary). An incoming question naming one of them that neither the cached question nor
  * its SQL names asks about something else ("… number of documents for each type" against
@@ -129,8 +132,8 @@ function asksFor(asked: ReadonlySet<string>, question: string, word: string): bo
 
 /**
  * The strong markers compared between the questions. When the cached SQL counts nothing but reads
- * a column named for a count (number_products, num_of_staff — not version_number), "number of products" names that column in either
- * question, so a count is not compared for that entry.
+ * a column named for a count (number_products, num_of_staff — not version_number), "number of
+ * products" names that column in either question, so a count is not compared for that entry.
  */
 function comparedMarkers(cached: AnalyzedEntry, signature: QuestionSignature): string[] {
   const markers = strongMarkers(signature);
