@@ -1,6 +1,6 @@
 import { parseSync } from 'libpg-query';
 import { analyzeQuestion, canonicalNumber, mentions, stemmedWords, strongMarkers, type QuestionLiteral, type QuestionSignature } from './question-signature.js';
-import { analyzeSql, type SqlAnalysis, type SqlConstant } from './sql-analysis.js';
+import { analyzeSql, identifierWords, type SqlAnalysis, type SqlConstant } from './sql-analysis.js';
 
 /**
  * Decides whether a cached question, already within the similarity threshold of an incoming one,
@@ -44,6 +44,9 @@ export function judgeCandidate(cached: { question: string; sql: string }, incomi
 }
 
 /**
+ * Checks, in order: meaning markers; a count per group against a single count; schema words the
+ * incoming question adds or result columns it leaves out; then literals (HIT, REBOUND or REJECT).
+ *
  * `vocabulary`: the stemmed words of the tenant's table and column names known so far (see
  * schemaVocabulary). An incoming question naming one of them that neither the cached question nor
  * its SQL names asks about something else ("… number of documents for each type" against
@@ -51,15 +54,16 @@ export function judgeCandidate(cached: { question: string; sql: string }, incomi
  */
 export function judge(cached: AnalyzedEntry, incoming: QuestionSignature, policy: GuardPolicy, vocabulary?: ReadonlySet<string>): GuardDecision {
   if (!policy.literalGuard) return { kind: 'HIT' };
-  const markerDifference = symmetricDifference(strongMarkers(cached.signature), strongMarkers(incoming));
+  const markerDifference = symmetricDifference(comparedMarkers(cached, cached.signature), comparedMarkers(cached, incoming));
   if (markerDifference.length > 0) return reject(`the questions differ in meaning markers (${markerDifference.join(', ')})`);
-  if (vocabulary) {
-    const known = new Set([...stemmedWords(cached.signature.question), ...stemmedWords(cached.sql.schemaWords.join(' '))]);
-    const foreign = [...stemmedWords(incoming.question)].filter((w) => vocabulary.has(w) && !known.has(w));
-    if (foreign.length > 0) return reject(`the incoming question names ${foreign.join(', ')}, which the cached question and SQL do not`);
-  }
+  if (countsPerGroup(incoming) && cached.sql.functions.includes('count') && !cached.sql.grouped) return reject('the incoming question counts per group; the cached SQL counts once');
+  if (countsPerGroup(cached.signature) && cached.sql.grouped && !countsPerGroup(incoming)) return reject('the cached question counts per group; the incoming once');
+  const foreign = foreignWords(cached, incoming, vocabulary);
+  if (foreign.length > 0) return reject(`the incoming question names ${foreign.join(', ')}, which the cached question and SQL do not`);
+  const dropped = droppedOutputWords(cached, incoming);
+  if (dropped.length > 0) return reject(`the incoming question does not ask for ${dropped.join(', ')}, which the cached question and SQL do`);
 
-  const differing = differingLiterals(cached, incoming);
+  const differing = differingLiterals(cached, incoming, vocabulary);
   if (differing.length > 0) {
     if (!policy.rebind) return reject(`the questions differ in ${describe(differing)}`);
     return rebind(cached, incoming);
@@ -75,17 +79,93 @@ export function judge(cached: AnalyzedEntry, incoming: QuestionSignature, policy
   return { kind: 'HIT' };
 }
 
+/** "How many … each …": a count for every group, not one count. */
+function countsPerGroup(signature: QuestionSignature): boolean {
+  return signature.markers.includes('agg:count') && signature.markers.includes('~group');
+}
+
+/**
+ * Schema words (the tenant's vocabulary, and attribute nouns such as id, name, description, which
+ * any schema has) that the incoming question names and neither the cached question nor its SQL does.
+ */
+function foreignWords(cached: AnalyzedEntry, incoming: QuestionSignature, vocabulary: ReadonlySet<string> = new Set()): string[] {
+  const sqlWords = [...cached.sql.tables.map((t) => t.slice(t.indexOf('.') + 1)), ...cached.sql.columns].flatMap((n) => identifierWords(n, ATTRIBUTE_IDENTIFIERS));
+  const known = new Set([...stemmedWords(cached.signature.question), ...stemmedWords(sqlWords.join(' '))]);
+  return [...stemmedWords(incoming.question)].filter((w) => (vocabulary.has(w) || ATTRIBUTE_WORDS.has(w)) && !known.has(w));
+}
+
+/** Generic column words that still tell which data a question asks for. */
+const ATTRIBUTE_IDENTIFIERS: ReadonlySet<string> = new Set(['id', 'ids', 'name', 'names', 'description', 'descriptions', 'date', 'dates', 'detail', 'details']);
+const ATTRIBUTE_WORDS = stemmedWords([...ATTRIBUTE_IDENTIFIERS].join(' '));
+
+/**
+ * Words of the cached result's columns that the cached question names and the incoming question
+ * does not ask for: it asks for other data ("… the grade of Kyle" / "… the ID of Kyle").
+ */
+function droppedOutputWords(cached: AnalyzedEntry, incoming: QuestionSignature): string[] {
+  const output = stemmedWords(cached.sql.outputColumns.flatMap((c) => identifierWords(c, ATTRIBUTE_IDENTIFIERS)).join(' '));
+  const asked = stemmedWords(incoming.question);
+  return [...stemmedWords(cached.signature.question)].filter((w) => output.has(w) && !asksFor(asked, incoming.question, w));
+}
+
+/**
+ * Question words that ask for a kind of attribute without naming it ("When …" for a date) — at the
+ * start of a sentence only: inside one they are relative ("students who …", "cities where …").
+ */
+const QUESTION_WORDS: ReadonlyArray<[RegExp, readonly string[]]> = [
+  [/^when\b/, ['date', 'time', 'year', 'day', 'month']],
+  [/^where\b/, ['location', 'place', 'address', 'city', 'country', 'hometown']],
+  [/^who(?:se)?\b/, ['name']],
+  [/^how old\b/, ['age']],
+  [/^how tall\b/, ['height']],
+  [/^how long\b/, ['length', 'duration']],
+  [/^how much\b/, ['price', 'cost', 'amount', 'weight']],
+];
+
+/** Whether the question asks for `word`: names it, a word of the same root (weigh/weight), or a question word for it. */
+function asksFor(asked: ReadonlySet<string>, question: string, word: string): boolean {
+  if (asked.has(word)) return true;
+  if (word.length >= 5 && [...asked].some((w) => w.length >= 5 && w.slice(0, 5) === word.slice(0, 5))) return true;
+  const sentences = question.toLowerCase().split(/[.?!;]\s*/).map((s) => s.trim());
+  return QUESTION_WORDS.some(([pattern, attributes]) => attributes.includes(word) && sentences.some((s) => pattern.test(s)));
+}
+
+/**
+ * The strong markers compared between the questions. When the cached SQL counts nothing but reads
+ * a column named for a count (number_products, num_of_staff — not version_number), "number of
+ * products" names that column in either question, so a count is not compared for that entry.
+ */
+function comparedMarkers(cached: AnalyzedEntry, signature: QuestionSignature): string[] {
+  const markers = strongMarkers(signature);
+  return countIsAColumn(cached.sql) ? markers.filter((m) => m !== 'agg:count') : markers;
+}
+
+function countIsAColumn(sql: SqlAnalysis): boolean {
+  return !sql.functions.includes('count') && sql.columns.some((c) => /^(?:num|number|count|n)_/.test(c));
+}
+
 /**
  * Literals that make the questions differ: any of the incoming question's that the cached one does
  * not have, and those of the cached question that its SQL uses and the incoming one does not have.
  * A cached question's literal that its SQL does not use is wording, not a value ("TV Channel",
  * "line 1"): the cached answer does not depend on it.
  */
-function differingLiterals(cached: AnalyzedEntry, incoming: QuestionSignature): QuestionLiteral[] {
+function differingLiterals(cached: AnalyzedEntry, incoming: QuestionSignature, vocabulary?: ReadonlySet<string>): QuestionLiteral[] {
   const has = (signature: QuestionSignature, l: QuestionLiteral) =>
     l.kind === 'number' ? signature.literals.some((o) => o.kind === 'number' && o.value === l.value) : mentions(signature, l.text);
   const used = (l: QuestionLiteral) => cached.sql.constants.some((c) => constantMatches(c, l) || (c.kind === 'string' && l.kind !== 'number' && mentions(cached.signature, valueCore(c)) && mentionsLiteral(l, valueCore(c))));
-  return [...incoming.literals.filter((l) => !has(cached.signature, l)), ...cached.signature.literals.filter((l) => used(l) && !has(incoming, l))];
+  const schema = new Set([...(vocabulary ?? []), ...stemmedWords(cached.sql.schemaWords.join(' '))]);
+  const incomingValue = (l: QuestionLiteral) => !(l.kind === 'name' && namesSchema(l, schema) && !used(l));
+  return [...incoming.literals.filter((l) => incomingValue(l) && !has(cached.signature, l)), ...cached.signature.literals.filter((l) => used(l) && !has(incoming, l))];
+}
+
+/**
+ * A capitalised name made only of schema words ("TV Channel", "Episode", "IDs") names a table or
+ * column, not a value.
+ */
+function namesSchema(literal: QuestionLiteral, schema: ReadonlySet<string>): boolean {
+  const words = literal.text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  return words.length > 0 && words.every((w) => w.length > 1 && (identifierWords(w).length === 0 || [...stemmedWords(w)].every((s) => schema.has(s))));
 }
 
 /** Whether a literal's text and a SQL value are the same words (plural/possessive aside). */
@@ -118,6 +198,7 @@ function rebind(cached: AnalyzedEntry, incoming: QuestionSignature): GuardDecisi
   for (const constant of cached.sql.constants) {
     const literal = before.findIndex((l) => constantMatches(constant, l));
     if (literal < 0 || !changed.has(literal)) continue;
+    if (constant.typed) return reject(TYPED_LITERAL);
     const value = boundValue(constant, before[literal]!, after[literal]!);
     if (value === null) return reject(`${JSON.stringify(after[literal]!.text)} cannot take the place of ${constant.kind} ${JSON.stringify(constant.value)}`);
     bindings.push({ constant, literal, value });
@@ -146,10 +227,12 @@ function rebind(cached: AnalyzedEntry, incoming: QuestionSignature): GuardDecisi
   try {
     parseSync(sql);
   } catch {
-    return reject('the cached SQL does not take a parameter where the changed value is (a typed literal such as DATE \'…\')');
+    return reject(TYPED_LITERAL);
   }
   return { kind: 'REBOUND', sql, params };
 }
+
+const TYPED_LITERAL = "the cached SQL does not take a parameter where the changed value is (a typed literal such as DATE '…')";
 
 /** Whether a SQL constant is the question literal, verbatim (a LIKE pattern may wrap it in % or _). */
 function constantMatches(constant: SqlConstant, literal: QuestionLiteral): boolean {

@@ -36,7 +36,7 @@ const NUMBER_WORDS: Record<string, number> = {
   zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
   eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18,
   nineteen: 19, twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90,
-  hundred: 100, thousand: 1000, million: 1_000_000,
+  hundred: 100, thousand: 1000, million: 1_000_000, 'a single': 1,
 };
 
 /**
@@ -45,7 +45,7 @@ const NUMBER_WORDS: Record<string, number> = {
  */
 const MARKER_PHRASES: ReadonlyArray<[string, readonly string[]]> = [
   // Column-like phrases that contain a marker word but mean nothing of the kind.
-  ['', ['first name', 'first names', 'last name', 'last names', 'no.', 'phone number', 'phone numbers', 'id number', 'zip code', 'most recently', 'more than one', 'more than a single']],
+  ['', ['first name', 'first names', 'last name', 'last names', 'no.', 'phone number', 'phone numbers', 'id number', 'zip code']],
   ['neg', ['not', "n't", 'no', 'never', 'without', 'none', 'nobody', 'nothing', 'neither', 'nor', 'except', 'excluding', 'exclude', 'other than', 'apart from', 'besides', 'lack', 'lacks', 'missing']],
   ['cmp:gte', ['at least', 'or more', 'no less than', 'not less than', 'minimum of', 'or above', 'or older', 'or higher', 'or greater', 'or larger']],
   ['cmp:lte', ['at most', 'or less', 'or fewer', 'no more than', 'not more than', 'maximum of', 'or below', 'or younger', 'or lower', 'or smaller', 'up to']],
@@ -53,8 +53,9 @@ const MARKER_PHRASES: ReadonlyArray<[string, readonly string[]]> = [
   ['cmp:lt', ['less than', 'fewer', 'less', 'smaller', 'lower', 'shorter', 'younger', 'lighter', 'cheaper', 'below', 'under', 'before', 'earlier than']],
   ['cmp:between', ['between']],
   ['cmp:eq', ['equal to', 'equals', 'exactly']],
-  ['sup:max', ['most', 'highest', 'largest', 'biggest', 'greatest', 'tallest', 'maximum', 'max', 'top', 'best', 'maximal', 'most common', 'most commonly', 'most frequent', 'most popular']],
-  ['sup:min', ['least', 'lowest', 'smallest', 'fewest', 'minimum', 'min', 'minimal', 'worst', 'least common', 'least popular', 'bottom']],
+  // A superlative over "number of" orders by a count; it is not a count asked for.
+  ['sup:max', ['most number of', 'largest number of', 'highest number of', 'greatest number of', 'biggest number of', 'most', 'highest', 'largest', 'biggest', 'greatest', 'tallest', 'maximum', 'max', 'top', 'best', 'maximal', 'most common', 'most commonly', 'most frequent', 'most popular']],
+  ['sup:min', ['least number of', 'fewest number of', 'smallest number of', 'lowest number of', 'least', 'lowest', 'smallest', 'fewest', 'minimum', 'min', 'minimal', 'worst', 'least common', 'least popular', 'bottom']],
   ['sup:oldest', ['oldest', 'eldest', 'earliest']],
   ['sup:youngest', ['youngest', 'newest', 'latest', 'most recent', 'most recently']],
   ['sup:longest', ['longest']],
@@ -65,15 +66,14 @@ const MARKER_PHRASES: ReadonlyArray<[string, readonly string[]]> = [
   ['sup:priciest', ['most expensive', 'priciest', 'costliest']],
   ['order:desc', ['descending', 'decreasing', 'descending order', 'reverse', 'reversed', 'from highest to lowest', 'from most to least', 'from largest to smallest', 'from the oldest to the youngest', 'from oldest to youngest', 'high to low']],
   ['order:asc', ['ascending', 'increasing', 'alphabetical', 'alphabetically', 'lexicographical', 'lexicographic', 'from lowest to highest', 'from least to most', 'from smallest to largest', 'from the youngest to the oldest', 'from youngest to oldest', 'low to high']],
-  ['agg:count', ['how many', 'count', 'counts']],
+  ['agg:count', ['how many', 'count', 'counts', 'number of', 'numbers of', 'total number']],
   ['agg:avg', ['average', 'mean', 'avg']],
   ['agg:sum', ['sum', 'sums']],
   // Weak markers: recorded (they describe the question) but not compared — paraphrases drop and
   // add them freely ("number of documents in each" / "how many documents for every").
   ['~order', ['sorted', 'sort', 'ordered', 'order', 'ranked', 'arranged by']],
-  ['~count', ['number of', 'numbers of', 'total number']],
   ['~total', ['total', 'in total', 'combined', 'altogether']],
-  ['~group', ['each', 'per', 'for each', 'by each', 'respectively', 'corresponding']],
+  ['~group', ['each', 'per', 'for each', 'for every', 'by each', 'respectively', 'corresponding']],
   ['~distinct', ['different', 'distinct', 'unique']],
   ['~both', ['both', 'and also', 'as well as']],
   ['~either', ['either', 'or']],
@@ -119,7 +119,7 @@ export function analyzeQuestion(question: string): QuestionSignature {
     add({ kind: 'number', text: m[0], value: canonicalNumber(m[0].replace(/,/g, '')), start: m.index, end: m.index + m[0].length });
   }
   for (const m of question.matchAll(NUMBER_WORD)) {
-    if (!free(m.index, m.index + m[0].length)) continue;
+    if (!free(m.index, m.index + m[0].length) || isPronounOne(question, m.index, m[0])) continue;
     add({ kind: 'number', text: m[0], value: String(NUMBER_WORDS[m[0].toLowerCase()]), start: m.index, end: m.index + m[0].length });
   }
   for (const span of nameSpans(question)) {
@@ -129,7 +129,7 @@ export function analyzeQuestion(question: string): QuestionSignature {
   literals.sort((a, b) => a.start - b.start);
 
   const markers = new Set<string>();
-  const lowered = question.toLowerCase();
+  const lowered = yesNoValuesMasked(question.toLowerCase());
   const markerTaken: Array<[number, number]> = literals.map((l) => [l.start, l.end]);
   for (const { marker, pattern } of MATCHERS) {
     for (const m of lowered.matchAll(pattern)) {
@@ -140,7 +140,26 @@ export function analyzeQuestion(question: string): QuestionSignature {
     }
   }
 
+  if (hasNumberRange(question, literals)) markers.add('cmp:between');
   return { question, literals, markers: [...markers].sort(), template: templateOf(question, literals), normalized: words(question) };
+}
+
+/** Beside "yes", "no" is a value ("1 stands for yes and 0 for no"), not a negation. */
+function yesNoValuesMasked(lowered: string): string {
+  return /\byes\b/.test(lowered) ? lowered.replace(/\bno\b/g, '  ') : lowered;
+}
+
+/** "1 to 2 paragraphs", "from 5 to 10": a range, as "between 1 and 2". */
+function hasNumberRange(question: string, literals: readonly QuestionLiteral[]): boolean {
+  return literals.some((a, i) => {
+    const b = literals[i + 1];
+    return a.kind === 'number' && b?.kind === 'number' && /^\s+to\s+$/iu.test(question.slice(a.end, b.start));
+  });
+}
+
+/** "the one with …", "which one", "each one": a pronoun, not a number. */
+function isPronounOne(question: string, index: number, word: string): boolean {
+  return word.toLowerCase() === 'one' && /\b(?:the|which|each|this|that|any|every|no|another)\s+$/iu.test(question.slice(0, index));
 }
 
 /**
@@ -164,10 +183,17 @@ export function stemmedWords(text: string): Set<string> {
 }
 
 function stemWords(text: string): string {
-  return text
-    .split(' ')
-    .map((w) => w.replace(/['’]s?$/u, '').replace(/(?<=\p{L}{2}(?:ss|x|z|ch|sh))es$/u, '').replace(/(?<=\p{L}{3}[^s'’])s$/u, ''))
-    .join(' ');
+  return text.split(' ').map(stem).join(' ');
+}
+
+/** A word without its possessive or plural ending: "Kyle's" → kyle, "cities" → city, "boxes" → box, "pets" → pet. */
+function stem(word: string): string {
+  const bare = word.replace(/['’]s?$/u, '');
+  if (/^\p{L}{2,}ies$/u.test(bare)) return `${bare.slice(0, -3)}y`;
+  if (/^\p{L}{2,}(?:ss|x|z|ch|sh)es$/u.test(bare)) return bare.slice(0, -2);
+  // Not after s, u or i: "class", "status", "analysis" are singular.
+  if (/^\p{L}+[^siu'’]s$/u.test(bare)) return bare.slice(0, -1);
+  return bare;
 }
 
 /** Digits for a number as compared: `20.0` and `20` are equal, `07` is `7`. */

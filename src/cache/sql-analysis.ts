@@ -10,6 +10,8 @@ export interface SqlConstant {
   end: number;
   /** Inside LIMIT or OFFSET. */
   inLimit: boolean;
+  /** The string of a typed literal (`DATE '2014-01-01'`, `INTERVAL '1 day'`): PostgreSQL takes no parameter there. */
+  typed: boolean;
 }
 
 export interface SqlAnalysis {
@@ -19,6 +21,14 @@ export interface SqlAnalysis {
   tables: string[];
   /** Words of the table and column names it uses (`number_products` → number, products), lower-case. */
   schemaWords: string[];
+  /** Column names it uses (the last part of each reference), lower-case, sorted. */
+  columns: string[];
+  /** Column names in its result (the select list; of the first branch of a UNION/INTERSECT/EXCEPT). */
+  outputColumns: string[];
+  /** Whether it has a GROUP BY (at any level). */
+  grouped: boolean;
+  /** Functions it calls (`count`, `avg`, `max`, …), lower-case, sorted. */
+  functions: string[];
 }
 
 export class SqlAnalysisError extends Error {
@@ -58,6 +68,7 @@ export function analyzeSql(sql: string): SqlAnalysis {
   const tokenEnds = new Map(scanSync(sql).tokens.map((t) => [t.start, t.end]));
   const constants: SqlConstant[] = [];
   const limitRanges = collectLimitNodes(select);
+  const typedConstants = collectTypedLiterals(select);
   walk(select, (node) => {
     const constant = node.A_Const as Node | undefined;
     if (!constant || typeof constant.location !== 'number') return;
@@ -68,10 +79,10 @@ export function analyzeSql(sql: string): SqlAnalysis {
     // A negative number is folded into one constant located at its minus sign.
     if (bytes[start] === 0x2d /* - */) end = tokenEnds.get(nextTokenStart(tokenEnds, start + 1)) ?? end;
     if (end === undefined) return;
-    constants.push({ ...read, start, end, inLimit: limitRanges.has(constant) });
+    constants.push({ ...read, start, end, inLimit: limitRanges.has(constant), typed: typedConstants.has(constant) });
   });
   constants.sort((a, b) => a.start - b.start);
-  return { sql, constants, tables: tablesRead(select), schemaWords: schemaWordsOf(select) };
+  return { sql, constants, tables: tablesRead(select), schemaWords: schemaWordsOf(select), columns: columnsUsed(select), outputColumns: outputColumns(select), grouped: containsKey(select, 'groupClause'), functions: functionsCalled(select) };
 }
 
 /** The constant's text in the statement. */
@@ -101,6 +112,20 @@ function collectLimitNodes(select: Node): Set<unknown> {
   return found;
 }
 
+/**
+ * Constants of the `type 'string'` form, told from `'string'::type` and CAST by the type name
+ * coming first. (libpg_query itself parses `DATE $1`, which a server refuses.)
+ */
+function collectTypedLiterals(select: Node): Set<unknown> {
+  const found = new Set<unknown>();
+  walk(select, (node) => {
+    const cast = node.TypeCast as { arg?: Node; typeName?: { location?: number } } | undefined;
+    const constant = cast?.arg?.A_Const as Node | undefined;
+    if (constant && typeof constant.location === 'number' && (cast?.typeName?.location ?? Infinity) < constant.location) found.add(constant);
+  });
+  return found;
+}
+
 function tablesRead(select: Node): string[] {
   const cteNames = new Set<string>();
   walk(select, (node) => {
@@ -122,20 +147,54 @@ function schemaWordsOf(select: Node): string[] {
   walk(select, (node) => {
     const range = node.RangeVar as Node | undefined;
     if (range && typeof range.relname === 'string') names.push(range.relname);
-    const column = node.ColumnRef as { fields?: Array<{ String?: { sval?: string } }> } | undefined;
-    const last = column?.fields?.at(-1)?.String?.sval;
+    const last = lastColumnField(node);
     if (last) names.push(last);
   });
-  return [...new Set(names.flatMap(identifierWords))].sort();
+  return [...new Set(names.flatMap((n) => identifierWords(n)))].sort();
 }
 
-/** `number_products`, `NumberProducts`, `numberProducts` → number, products. */
-export function identifierWords(name: string): string[] {
+function columnsUsed(select: Node): string[] {
+  const names = new Set<string>();
+  walk(select, (node) => {
+    const name = lastColumnField(node);
+    if (name) names.add(name.toLowerCase());
+  });
+  return [...names].sort();
+}
+
+function lastColumnField(node: Node): string | undefined {
+  const column = node.ColumnRef as { fields?: Array<{ String?: { sval?: string } }> } | undefined;
+  return column?.fields?.at(-1)?.String?.sval;
+}
+
+function outputColumns(select: Node): string[] {
+  let branch = select;
+  while (branch.larg && typeof branch.larg === 'object') branch = branch.larg as Node;
+  const names = new Set<string>();
+  walk(branch.targetList ?? [], (node) => {
+    const name = lastColumnField(node);
+    if (name) names.add(name);
+  });
+  return [...names].sort();
+}
+
+function functionsCalled(select: Node): string[] {
+  const names = new Set<string>();
+  walk(select, (node) => {
+    const call = node.FuncCall as { funcname?: Array<{ String?: { sval?: string } }> } | undefined;
+    const name = call?.funcname?.at(-1)?.String?.sval;
+    if (name) names.add(name.toLowerCase());
+  });
+  return [...names].sort();
+}
+
+/** `number_products`, `NumberProducts`, `numberProducts` → number, products (generic words dropped unless in `keep`). */
+export function identifierWords(name: string, keep: ReadonlySet<string> = new Set()): string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
     .split(/[^a-z0-9]+/)
-    .filter((w) => w.length > 1 && !/^\d+$/.test(w) && !GENERIC_IDENTIFIER_WORDS.has(w));
+    .filter((w) => w.length > 1 && !/^\d+$/.test(w) && (keep.has(w) || !GENERIC_IDENTIFIER_WORDS.has(w)));
 }
 
 /** Words in column names that say nothing about which data a question is about. */
