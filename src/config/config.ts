@@ -209,7 +209,7 @@ const schema = z.object({
   /** Embeddings of recent questions kept in memory per process (LRU). */
   DISTRAG_EMBED_LRU_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   /** Default cosine similarity a cached question must reach to be a candidate (per-tenant policy overrides). */
-  DISTRAG_CACHE_THRESHOLD: z.coerce.number().min(0.5).max(1).default(0.8),
+  DISTRAG_CACHE_THRESHOLD: z.coerce.number().min(0.5).max(1).default(0.74),
   /** Default entries kept per tenant; beyond it the least recently used are evicted. */
   DISTRAG_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
   /** Default lifetime of a cache entry (0: no expiry). */
