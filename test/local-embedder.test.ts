@@ -95,6 +95,64 @@ describe('batching and LRU around the local embedder', () => {
     expect(calls.map((c) => c[0])).toEqual(['How many singers do we have?', 'second question', 'third question', 'How many singers do we have?']);
   });
 
+  it('while a batch runs, texts asked for meanwhile wait and go together in the next one', async () => {
+    const calls: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const firstStarted = new Promise<void>((resolve) => (started = resolve));
+    const gated: Embedder = {
+      id: local.id,
+      dimensions: local.dimensions,
+      embed: async (texts) => {
+        calls.push([...texts]);
+        if (calls.length === 1) {
+          started();
+          await gate;
+        }
+        return local.embed(texts);
+      },
+      close: async () => {},
+    };
+    const batching = new BatchingEmbedder(gated, { cacheSize: 0 });
+    const first = batching.embedOne('first');
+    await firstStarted;
+    const later = ['second', 'third', 'fourth'].map((text) => batching.embedOne(text));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([['first']]); // the next batch waits for the running one
+    release();
+    await Promise.all([first, ...later]);
+    expect(calls).toEqual([['first'], ['second', 'third', 'fourth']]);
+  });
+
+  it('close() refuses new texts and lets the running batch finish before closing the model', async () => {
+    let embedding = 0;
+    let closedWhileEmbedding: boolean | null = null;
+    const watched: Embedder = {
+      id: local.id,
+      dimensions: local.dimensions,
+      embed: async (texts) => {
+        embedding += 1;
+        try {
+          return await local.embed(texts);
+        } finally {
+          embedding -= 1;
+        }
+      },
+      close: async () => {
+        closedWhileEmbedding = embedding > 0;
+      },
+    };
+    const batching = new BatchingEmbedder(watched, { cacheSize: 0 });
+    const running = batching.embedOne('asked before close');
+    await new Promise((resolve) => setImmediate(resolve)); // its batch has started
+    expect(embedding).toBe(1);
+    await batching.close();
+    expect(closedWhileEmbedding).toBe(false);
+    expect((await running).length).toBe(384);
+    await expect(batching.embedOne('asked after close')).rejects.toThrow('the embedder is closed');
+  });
+
   it('splits more texts than a batch holds into batches of at most maxBatchSize', async () => {
     const { embedder, calls } = counted(local);
     const batching = new BatchingEmbedder(embedder, { cacheSize: 0, maxBatchSize: 4 });
