@@ -50,7 +50,7 @@ export class BatchingEmbedder implements Embedder {
   readonly #queue: Waiting[] = [];
   readonly #inFlight = new Map<string, Promise<Float32Array>>();
   readonly #counts = { requests: 0, cacheHits: 0, coalesced: 0, embedded: 0, batches: 0 };
-  #running = 0;
+  readonly #running = new Set<Promise<void>>();
   #scheduled = false;
   #closed = false;
 
@@ -92,9 +92,11 @@ export class BatchingEmbedder implements Embedder {
     return { ...c, cacheHitRate: c.requests === 0 ? 0 : c.cacheHits / c.requests };
   }
 
+  /** Refuses new texts and those still queued, lets running batches finish, then closes the wrapped embedder. */
   async close(): Promise<void> {
     this.#closed = true;
     for (const waiting of this.#queue.splice(0)) waiting.reject(new Error('the embedder is closed'));
+    await Promise.all(this.#running);
     await this.#inner.close();
   }
 
@@ -109,9 +111,12 @@ export class BatchingEmbedder implements Embedder {
   }
 
   #drain(): void {
-    while (this.#queue.length > 0 && this.#running < this.#maxConcurrentBatches) {
-      this.#running += 1;
-      void this.#run(this.#queue.splice(0, this.#maxBatchSize));
+    while (this.#queue.length > 0 && this.#running.size < this.#maxConcurrentBatches) {
+      const run = this.#run(this.#queue.splice(0, this.#maxBatchSize)).finally(() => {
+        this.#running.delete(run);
+        this.#drain();
+      });
+      this.#running.add(run);
     }
   }
 
@@ -130,8 +135,6 @@ export class BatchingEmbedder implements Embedder {
       for (const waiting of batch) waiting.reject(error);
     } finally {
       for (const waiting of batch) this.#inFlight.delete(waiting.text);
-      this.#running -= 1;
-      this.#drain();
     }
   }
 }

@@ -6,9 +6,9 @@ export function describeEmbedderError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const status = (error as { status?: unknown }).status;
   const message = serverMessage(error.message) ?? error.message;
-  const code = causeCode(error);
+  const detail = causeDetail(error);
   const parts = [typeof status === 'number' && !message.startsWith(String(status)) ? `${status} ${message}` : message];
-  if (code !== undefined && !parts[0]?.includes(code)) parts.push(`(${code})`);
+  if (detail !== undefined && !parts[0]?.includes(detail)) parts.push(`(${detail})`);
   return truncate(parts.join(' ').replace(/\s+/g, ' ').trim(), 300);
 }
 
@@ -25,15 +25,22 @@ function serverMessage(text: string): string | undefined {
   }
 }
 
-/** The first `code` (ECONNREFUSED, ENOTFOUND, …) down the chain of causes. */
-function causeCode(error: Error): string | undefined {
-  let current: unknown = error;
+/**
+ * What the chain of causes adds to a generic message (`fetch failed`, `Connection error.`): the
+ * first system error code (ECONNREFUSED, ENOTFOUND, …), else the innermost cause's message. Nothing
+ * below an HTTP error (one with a status): the message above it already sums it up.
+ */
+function causeDetail(error: Error): string | undefined {
+  let current: unknown = error.cause;
+  let innermost: Error | undefined;
   for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    if (typeof (current as { status?: unknown }).status === 'number') return undefined;
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return code;
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+    innermost = current;
     current = current.cause;
   }
-  return undefined;
+  return innermost?.message || undefined;
 }
 
 function truncate(text: string, max: number): string {

@@ -9,8 +9,9 @@ export interface FileRewrite {
 
 /**
  * The published tokenizer.json pads and truncates every text to exactly 128 tokens (a leftover of
- * training). Without both, transformers.js pads a batch to its longest text and truncates at
- * tokenizer_config's model_max_length, as sentence-transformers does.
+ * training). transformers.js 4.x pads and truncates by its own options (a batch to its longest
+ * text, at tokenizer_config's model_max_length) whatever these fields say, but the Rust tokenizers
+ * apply them: without both, every reader of the file cuts where sentence-transformers does.
  */
 export const UNPADDED_TOKENIZER: FileRewrite = {
   name: 'tokenizer.json: padding and truncation null',
