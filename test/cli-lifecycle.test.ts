@@ -15,6 +15,7 @@ interface Status {
   mode: string;
   processes: Array<{ name: string; pid: number; port: number; healthy: boolean }>;
   urls: { graphql: string; nginx: string | null; postgres: string; redis: string; chroma: string };
+  cache: { enabled: boolean; reason: string | null; embedder: string | null } | null;
 }
 
 const alive = (pid: number) => {
@@ -69,6 +70,9 @@ describe('distrag up / status / down', () => {
     for (const p of parsed.processes) {
       expect(p).toEqual({ name: expect.any(String), pid: expect.any(Number), port: expect.any(Number), healthy: true });
     }
+    // The model `npm test` installed reaches the cache process, whichever user it runs as.
+    expect(parsed.cache).toEqual({ enabled: true, reason: null, embedder: 'local:all-MiniLM-L6-v2:int8' });
+    expect(runCli(['status'], env).stdout).toMatch(/cache: enabled \(embedder local:all-MiniLM-L6-v2:int8\)/);
 
     if (process.getuid?.() === 0) {
       // Started as root, the servers run as the unprivileged service user (PostgreSQL refuses root).
@@ -85,7 +89,7 @@ describe('distrag up / status / down', () => {
     for (const p of parsed.processes) expect(alive(p.pid), `${p.name} (pid ${p.pid}) still runs`).toBe(false);
     const stopped = runCli(['status', '--json'], env);
     expect(stopped.code).toBe(1);
-    expect(JSON.parse(stopped.stdout)).toEqual({ mode: null, processes: [], urls: null });
+    expect(JSON.parse(stopped.stdout)).toEqual({ mode: null, processes: [], urls: null, cache: null });
 
     const second = runCli(['up', '--detach'], env);
     expect(second.code, second.stderr).toBe(0);

@@ -36,7 +36,7 @@ export async function readStackStatus(config: Config): Promise<StackStatus> {
     manager.list().map(async (p) => ({ name: p.name, pid: p.pid, port: p.port, healthy: alive.has(p.pid) && (await checkHealth(p.health, 1_500)) })),
   );
   const info = processes.length > 0 ? readStackInfo(layout.stackFile) : null;
-  const cacheProcess = manager.list().find((p) => p.name === 'cache');
+  const cacheProcess = manager.list().find((p) => p.name === 'subgraph-cache');
   return { mode: info?.mode ?? null, processes, urls: info?.urls ?? null, cache: cacheProcess ? await readCacheState(cacheProcess.health) : null };
 }
 
@@ -44,7 +44,7 @@ export async function readStackStatus(config: Config): Promise<StackStatus> {
 async function readCacheState(health: HealthCheck): Promise<StackStatus['cache']> {
   if (health.kind !== 'http') return null;
   try {
-    const response = await fetch(health.url, { signal: AbortSignal.timeout(1_500) });
+    const response = await fetch(new URL('/healthz', health.url), { signal: AbortSignal.timeout(1_500) });
     const body = (await response.json()) as { cache?: StackStatus['cache'] };
     return body.cache ?? null;
   } catch {
