@@ -71,12 +71,27 @@ end
 return removed
 `;
 
+/** ARGV: scope prefix, entry id, now (ms), rebound (1/0). An entry removed meanwhile is not recreated. */
+const HIT_SCRIPT = `
+local prefix, id = ARGV[1], ARGV[2]
+redis.call('HINCRBY', prefix .. 'stats', 'hits', 1)
+if ARGV[4] == '1' then redis.call('HINCRBY', prefix .. 'stats', 'rebinds', 1) end
+local key = prefix .. 'e:' .. id
+if redis.call('EXISTS', key) == 1 then
+  redis.call('HINCRBY', key, 'hits', 1)
+  redis.call('HSET', key, 'lastHit', ARGV[3])
+  redis.call('ZADD', prefix .. 'recency', 'XX', ARGV[3], id)
+end
+return 1
+`;
+
 const BATCH = 1000;
 
 /** The semantic cache's entries in Redis (durable with AOF); no in-memory state. */
 export class CacheStore {
   constructor(private readonly redis: Redis) {
     redis.defineCommand('distragCacheRemove', { numberOfKeys: 0, lua: REMOVE_SCRIPT });
+    redis.defineCommand('distragCacheHit', { numberOfKeys: 0, lua: HIT_SCRIPT });
   }
 
   /** Stores (or replaces) an entry; returns the ids evicted to stay within `maxEntries`. */
@@ -188,16 +203,10 @@ export class CacheStore {
     }
   }
 
+  /** Counts a hit (and a re-binding) and marks the entry used — only if it still exists: one round trip. */
   async recordHit(scope: string, id: string, rebound: boolean, now = Date.now()): Promise<void> {
-    const tx = this.redis.multi();
-    // Only touch an entry that still exists (it may have been invalidated a moment ago).
-    tx.zadd(cacheKeys.recency(scope), 'XX', now, id);
-    tx.hincrby(cacheKeys.stats(scope), 'hits', 1);
-    if (rebound) tx.hincrby(cacheKeys.stats(scope), 'rebinds', 1);
-    await tx.exec();
-    if (await this.redis.exists(cacheKeys.entry(scope, id))) {
-      await this.redis.multi().hincrby(cacheKeys.entry(scope, id), 'hits', 1).hset(cacheKeys.entry(scope, id), 'lastHit', String(now)).exec();
-    }
+    const run = (this.redis as unknown as { distragCacheHit: (...a: string[]) => Promise<number> }).distragCacheHit;
+    await run.call(this.redis, cacheKeys.prefix(scope), id, String(now), rebound ? '1' : '0');
   }
 
   async recordMiss(scope: string): Promise<void> {

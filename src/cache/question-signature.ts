@@ -79,17 +79,14 @@ const MARKER_PHRASES: ReadonlyArray<[string, readonly string[]]> = [
   ['~either', ['either', 'or']],
 ];
 
-interface PhraseMatcher {
-  marker: string;
-  pattern: RegExp;
-}
-
-const MATCHERS: PhraseMatcher[] = MARKER_PHRASES.flatMap(([marker, phrases]) => phrases.map((phrase) => ({ marker, phrase })))
-  .sort((a, b) => b.phrase.length - a.phrase.length)
-  .map(({ marker, phrase }) => ({
-    marker,
-    pattern: new RegExp(`(?<![\\p{L}\\p{N}'])${escapeRegExp(phrase).replace(/ /g, '\\s+')}(?![\\p{L}\\p{N}])`, 'giu'),
-  }));
+const PHRASES = MARKER_PHRASES.flatMap(([marker, phrases]) => phrases.map((phrase) => ({ marker, phrase }))).sort((a, b) => b.phrase.length - a.phrase.length);
+/** Phrase (spaces collapsed) → its marker. */
+const MARKER_OF = new Map(PHRASES.map(({ marker, phrase }) => [phrase, marker]));
+/**
+ * Every phrase in one pattern, longest first: at each position the longest phrase wins ("at least"
+ * is not also "least"), and a question is scanned once.
+ */
+const PHRASE_PATTERN = new RegExp(`(?<![\\p{L}\\p{N}'])(?:${PHRASES.map(({ phrase }) => escapeRegExp(phrase).replace(/ /g, '\\s+')).join('|')})(?![\\p{L}\\p{N}])`, 'giu');
 
 /** A quoted value: the inner text may hold the other kind of quote (`"Kyle's"`, `'say "hi"'`). */
 const QUOTED = /(?<![\p{L}\p{N}])(?:"([^"\n]{1,200})"|“([^”\n]{1,200})”|'([^'\n]{1,200})'|‘([^’\n]{1,200})’|«([^»\n]{1,200})»)(?![\p{L}\p{N}])/gu;
@@ -130,14 +127,11 @@ export function analyzeQuestion(question: string): QuestionSignature {
 
   const markers = new Set<string>();
   const lowered = yesNoValuesMasked(question.toLowerCase());
-  const markerTaken: Array<[number, number]> = literals.map((l) => [l.start, l.end]);
-  for (const { marker, pattern } of MATCHERS) {
-    for (const m of lowered.matchAll(pattern)) {
-      const end = m.index + m[0].length;
-      if (markerTaken.some(([s, e]) => m.index < e && end > s)) continue;
-      markerTaken.push([m.index, end]);
-      if (marker !== '') markers.add(marker);
-    }
+  for (const m of lowered.matchAll(PHRASE_PATTERN)) {
+    const end = m.index + m[0].length;
+    if (literals.some((l) => m.index < l.end && end > l.start)) continue;
+    const marker = MARKER_OF.get(m[0].replace(/\s+/g, ' '));
+    if (marker) markers.add(marker);
   }
 
   if (hasNumberRange(question, literals)) markers.add('cmp:between');
@@ -178,9 +172,19 @@ export function strongMarkers(signature: QuestionSignature): string[] {
 }
 
 /** The question's words, stemmed as `mentions` compares them. */
-export function stemmedWords(text: string): Set<string> {
-  return new Set(stemWords(words(text)).split(' ').filter(Boolean));
+export function stemmedWords(text: string): ReadonlySet<string> {
+  let found = STEMMED.get(text);
+  if (!found) {
+    found = new Set(stemWords(words(text)).split(' ').filter(Boolean));
+    // The guard asks for the same texts (a cached question, its SQL's words) on every lookup.
+    if (STEMMED.size >= STEMMED_MEMO) STEMMED.delete(STEMMED.keys().next().value!);
+    STEMMED.set(text, found);
+  }
+  return found;
 }
+
+const STEMMED_MEMO = 20_000;
+const STEMMED = new Map<string, ReadonlySet<string>>();
 
 function stemWords(text: string): string {
   return text.split(' ').map(stem).join(' ');

@@ -9,7 +9,7 @@ export interface Neighbour {
 const INITIAL_CAPACITY = 1024;
 /** HNSW graph degree and build/search breadth: recall ≈ 1 at the sizes a tenant's cache holds. */
 const M = 16;
-const EF_CONSTRUCTION = 200;
+const EF_CONSTRUCTION = 100;
 const EF_SEARCH = 64;
 
 /**
