@@ -1,6 +1,7 @@
 import type { Config } from '../src/config/config.js';
 import type { ClusterMode } from '../src/db/bootstrap/migrations.js';
 import { RESULT_FORMAT, type BenchOutcome, type BenchResult } from './bench-result.js';
+import { cacheBenchmark } from './cache-benchmark.js';
 import { dataBenchmark } from './data-benchmark.js';
 import { eventsBenchmark } from './events-benchmark.js';
 import { gatewayBenchmark } from './gateway-benchmark.js';
@@ -23,6 +24,7 @@ export const BENCHMARKS: Record<string, (options: BenchmarkOptions) => Promise<B
   gateway: gatewayBenchmark,
   data: dataBenchmark,
   events: eventsBenchmark,
+  cache: cacheBenchmark,
 };
 
 /** Runs one benchmark in one mode and saves its result (see `saveResult`); returns the files written. */

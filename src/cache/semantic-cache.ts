@@ -407,7 +407,7 @@ export class SemanticCache {
 }
 
 /** One entry per scope and question (case, spacing and final punctuation aside). */
-function entryId(scope: string, question: string): string {
+export function entryId(scope: string, question: string): string {
   return createHash('sha256').update(`${scope}\u0000${normalizedQuestion(question)}`).digest('hex').slice(0, 32);
 }
 

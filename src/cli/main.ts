@@ -21,7 +21,7 @@ const HELP = `Usage: npx distrag <command>
                                                 90s, 15m, 12h, 1d (default 1h, at most DISTRAG_MAX_TOKEN_TTL)
   seed [--scale S]                              replace the demo data (S=1: 20 universities, ~10k students)
   bench [NAME|all] [--mode single|citus|both] [--runs N] [--duration SECONDS] [--connections N]
-                                                run benchmarks (gateway, data, events) on private stacks;
+                                                run benchmarks (gateway, data, events, cache) on private stacks;
                                                 results in bench/results/, tables in the README
   bench --readme [NAME]                         rewrite the README's tables from bench/results/
   eval cache [--data DIR] [--out DIR] [--json] [--readme]

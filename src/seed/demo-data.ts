@@ -121,7 +121,7 @@ function pick<T>(list: readonly T[], rand: () => number): T {
 }
 
 /** mulberry32: tiny, fast, and deterministic for a given seed. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
