@@ -87,6 +87,7 @@ export async function measureCacheTier(request: TierRequest): Promise<TierMeasur
     const before = settledMemory();
     const started = performance.now();
     cache = await SemanticCache.open({ redis, bus, embedder, config, log, sweepIntervalMs: 0 });
+    await cache.whenIndexed();
     const openSeconds = (performance.now() - started) / 1000;
     const after = settledMemory();
 

@@ -22,6 +22,7 @@ async function openCache(env: Record<string, string> = {}, state: EmbedderState 
   const bus = new EventBus({ url, maxLen: 100_000, log });
   const cache = await SemanticCache.open({ redis, bus, embedder: state, config: loadConfig({ ...process.env, ...env }), log, sweepIntervalMs: 0 });
   opened.push({ cache, bus, redis });
+  await cache.whenIndexed();
   return cache;
 }
 

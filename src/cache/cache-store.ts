@@ -188,10 +188,10 @@ export class CacheStore {
   }
 
   /** Every entry of a scope, as an index needs it (in batches). */
-  async *indexable(scope: string): AsyncGenerator<IndexableEntry[]> {
+  async *indexable(scope: string, batchSize = BATCH): AsyncGenerator<IndexableEntry[]> {
     const ids = await this.redis.zrange(cacheKeys.recency(scope), 0, -1);
-    for (let i = 0; i < ids.length; i += BATCH) {
-      const batch = ids.slice(i, i + BATCH);
+    for (let i = 0; i < ids.length; i += batchSize) {
+      const batch = ids.slice(i, i + batchSize);
       const pipeline = this.redis.pipeline();
       for (const id of batch) pipeline.hmget(cacheKeys.entry(scope, id), 'emb', 'embedder', 'words', 'template');
       const results = (await pipeline.exec()) ?? [];

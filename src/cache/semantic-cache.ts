@@ -70,6 +70,7 @@ export interface SemanticCacheOptions {
 }
 
 const MAX_ANSWER_BYTES = 1_048_576;
+const REBUILD_BATCH = 200;
 const ANALYSIS_MEMO = 20_000;
 
 /**
@@ -88,6 +89,7 @@ export class SemanticCache {
   private readonly origin = randomUUID();
   private readonly embedder: Embedder | null;
   private follower: Follower | null = null;
+  private indexed: Promise<void> = Promise.resolve();
   private sweeper: NodeJS.Timeout | null = null;
   private readonly lookups: Counter<'result'> | null;
   private readonly lookupSeconds: Histogram | null;
@@ -103,14 +105,18 @@ export class SemanticCache {
       : null;
   }
 
-  /** Loads policies and every scope's index, then follows the other processes' changes. */
+  /**
+   * Loads policies, follows the other processes' changes, and rebuilds every scope's index from
+   * Redis in the background (`whenIndexed`): a large cache (100k entries take about a minute)
+   * does not hold up the service's start; until its entry is indexed, a question is a miss.
+   */
   static async open(options: SemanticCacheOptions): Promise<SemanticCache> {
     const cache = new SemanticCache(options);
     await prepareSqlParser();
     await cache.policies.load();
     // Follow first (from the current position), then rebuild: nothing stored meanwhile is missed.
     const after = await options.bus.lastId('cache-sync');
-    await cache.rebuild();
+    cache.indexed = cache.rebuild({ clear: false }).catch((error: unknown) => options.log.error({ err: error }, 'rebuilding the cache index failed; entries stored from now on are indexed'));
     cache.follower = options.bus.follow({
       kinds: ['cache-sync'],
       after: { 'cache-sync': after },
@@ -118,7 +124,7 @@ export class SemanticCache {
       onResync: async (reason) => {
         options.log.warn({ reason }, 'cache sync lost continuity; rebuilding the indexes from Redis');
         await cache.policies.load();
-        await cache.rebuild();
+        await cache.rebuild({ clear: true });
       },
       blockMs: 2_000,
     });
@@ -128,6 +134,11 @@ export class SemanticCache {
       cache.sweeper.unref();
     }
     return cache;
+  }
+
+  /** Resolves once the index rebuild begun by `open` is done. */
+  whenIndexed(): Promise<void> {
+    return this.indexed;
   }
 
   get state(): CacheState {
@@ -350,19 +361,32 @@ export class SemanticCache {
     await this.publishSync({ type: 'removed', tenant: scope, ids, at: now() });
   }
 
-  private async rebuild(): Promise<void> {
+  /**
+   * Indexes every entry in Redis. Without `clear`, entries already indexed (stored or synced while
+   * this runs) are kept as they are; one removed meanwhile may come back, and is dropped by the
+   * first lookup that finds it gone from Redis.
+   */
+  private async rebuild(options: { clear: boolean }): Promise<void> {
+    const started = performance.now();
     const embedderId = this.embedder?.id;
-    this.indexes.clear();
+    if (options.clear) this.indexes.clear();
     if (!embedderId) return;
     let skipped = 0;
+    let indexed = 0;
     for (const scope of await this.entriesStore.scopes()) {
-      for await (const batch of this.entriesStore.indexable(scope)) {
+      // Small batches: lookups are served between them.
+      for await (const batch of this.entriesStore.indexable(scope, REBUILD_BATCH)) {
         for (const entry of batch) {
           if (entry.embedder !== embedderId) skipped++;
-          else this.indexFor(scope, entry.embedding.length).add(entry.id, entry.embedding, entry.words, entry.template);
+          else if (!this.indexes.get(scope)?.has(entry.id)) {
+            this.indexFor(scope, entry.embedding.length).add(entry.id, entry.embedding, entry.words, entry.template);
+            indexed++;
+          }
         }
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
+    this.options.log.info({ indexed, ms: Math.round(performance.now() - started) }, 'cache index rebuilt from Redis');
     if (skipped > 0) this.options.log.warn({ skipped, embedder: embedderId }, 'cache entries embedded by another model are not searched');
   }
 
@@ -390,7 +414,7 @@ export class SemanticCache {
           break;
         case 'resync':
           await this.policies.load();
-          await this.rebuild();
+          await this.rebuild({ clear: true });
           break;
       }
     }
