@@ -2,12 +2,12 @@ import { ApiError, GoogleGenAI } from '@google/genai';
 import type { Embedder } from './embedder.js';
 import { RotatingClients } from './rotating-clients.js';
 import { toUnitVector } from './unit-vector.js';
+import { remoteEmbedder } from './remote-embedder.js';
 
 export const DEFAULT_GEMINI_EMBED_MODEL = 'gemini-embedding-001';
 /** batchEmbedContents takes at most 100 requests. */
 const MAX_TEXTS_PER_CALL = 100;
 /** Text embedded once at start to learn the vector size. */
-const DIMENSION_PROBE = 'How many rows does this table have?';
 
 export interface GeminiEmbedderOptions {
   /** Tried in turn: a key over its quota (429) hands over to the next. */
@@ -51,17 +51,5 @@ export async function createGeminiEmbedder(options: GeminiEmbedderOptions): Prom
     return vectors;
   }
 
-  const [probe] = await embedAll([DIMENSION_PROBE]);
-  const dimensions = probe?.length ?? 0;
-  return {
-    id: `gemini:${options.model}:${dimensions}`,
-    dimensions,
-    async embed(texts) {
-      const vectors = await embedAll(texts);
-      const wrong = vectors.find((v) => v.length !== dimensions);
-      if (wrong !== undefined) throw new Error(`${options.model} returned a vector of ${wrong.length} dimensions, not ${dimensions}`);
-      return vectors;
-    },
-    close: async () => {},
-  };
+  return remoteEmbedder('gemini', options.model, embedAll);
 }

@@ -1,9 +1,9 @@
 import OpenAI from 'openai';
 import type { Embedder } from './embedder.js';
 import { toUnitVector } from './unit-vector.js';
+import { remoteEmbedder } from './remote-embedder.js';
 
 /** Text embedded once at start to learn the vector size. */
-const DIMENSION_PROBE = 'How many rows does this table have?';
 
 export interface OpenAiEmbedderOptions {
   /** The API's base URL, `…/v1` (Ollama, vLLM, LiteLLM, OpenAI itself). */
@@ -41,17 +41,5 @@ export async function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Prom
     return data.map((item) => toUnitVector(item.embedding));
   }
 
-  const [probe] = await embedAll([DIMENSION_PROBE]);
-  const dimensions = probe?.length ?? 0;
-  return {
-    id: `openai:${options.model}:${dimensions}`,
-    dimensions,
-    async embed(texts) {
-      const vectors = await embedAll(texts);
-      const wrong = vectors.find((v) => v.length !== dimensions);
-      if (wrong !== undefined) throw new Error(`${options.model} returned a vector of ${wrong.length} dimensions, not ${dimensions}`);
-      return vectors;
-    },
-    close: async () => {},
-  };
+  return remoteEmbedder('openai', options.model, embedAll);
 }
