@@ -1,6 +1,7 @@
 import { parseSync } from 'libpg-query';
 import { analyzeQuestion, canonicalNumber, mentions, stemmedWords, strongMarkers, type QuestionLiteral, type QuestionSignature } from './question-signature.js';
 import { analyzeSql, identifierWords, type SqlAnalysis, type SqlConstant } from './sql-analysis.js';
+import type { Vocabulary } from './tenant-index.js';
 
 /**
  * Decides whether a cached question, already within the similarity threshold of an incoming one,
@@ -39,7 +40,7 @@ export function analyzeEntry(question: string, sql: string): AnalyzedEntry {
 }
 
 /** `judge` on raw text (analyses both sides; the SQL parser must be prepared: prepareSqlParser()). */
-export function judgeCandidate(cached: { question: string; sql: string }, incoming: string, policy: GuardPolicy, vocabulary?: ReadonlySet<string>): GuardDecision {
+export function judgeCandidate(cached: { question: string; sql: string }, incoming: string, policy: GuardPolicy, vocabulary?: Vocabulary): GuardDecision {
   return judge(analyzeEntry(cached.question, cached.sql), analyzeQuestion(incoming), policy, vocabulary);
 }
 
@@ -52,7 +53,7 @@ export function judgeCandidate(cached: { question: string; sql: string }, incomi
  * its SQL names asks about something else ("… number of documents for each type" against
  * "… number of templates for each type").
  */
-export function judge(cached: AnalyzedEntry, incoming: QuestionSignature, policy: GuardPolicy, vocabulary?: ReadonlySet<string>): GuardDecision {
+export function judge(cached: AnalyzedEntry, incoming: QuestionSignature, policy: GuardPolicy, vocabulary?: Vocabulary): GuardDecision {
   if (!policy.literalGuard) return { kind: 'HIT' };
   const markerDifference = symmetricDifference(comparedMarkers(cached, cached.signature), comparedMarkers(cached, incoming));
   if (markerDifference.length > 0) return reject(`the questions differ in meaning markers (${markerDifference.join(', ')})`);
@@ -88,7 +89,7 @@ function countsPerGroup(signature: QuestionSignature): boolean {
  * Schema words (the tenant's vocabulary, and attribute nouns such as id, name, description, which
  * any schema has) that the incoming question names and neither the cached question nor its SQL does.
  */
-function foreignWords(cached: AnalyzedEntry, incoming: QuestionSignature, vocabulary: ReadonlySet<string> = new Set()): string[] {
+function foreignWords(cached: AnalyzedEntry, incoming: QuestionSignature, vocabulary: Vocabulary = new Set<string>()): string[] {
   const sqlWords = [...cached.sql.tables.map((t) => t.slice(t.indexOf('.') + 1)), ...cached.sql.columns].flatMap((n) => identifierWords(n, ATTRIBUTE_IDENTIFIERS));
   const known = new Set([...stemmedWords(cached.signature.question), ...stemmedWords(sqlWords.join(' '))]);
   return [...stemmedWords(incoming.question)].filter((w) => (vocabulary.has(w) || ATTRIBUTE_WORDS.has(w)) && !known.has(w));
@@ -150,11 +151,12 @@ function countIsAColumn(sql: SqlAnalysis): boolean {
  * A cached question's literal that its SQL does not use is wording, not a value ("TV Channel",
  * "line 1"): the cached answer does not depend on it.
  */
-function differingLiterals(cached: AnalyzedEntry, incoming: QuestionSignature, vocabulary?: ReadonlySet<string>): QuestionLiteral[] {
+function differingLiterals(cached: AnalyzedEntry, incoming: QuestionSignature, vocabulary?: Vocabulary): QuestionLiteral[] {
   const has = (signature: QuestionSignature, l: QuestionLiteral) =>
     l.kind === 'number' ? signature.literals.some((o) => o.kind === 'number' && o.value === l.value) : mentions(signature, l.text);
   const used = (l: QuestionLiteral) => cached.sql.constants.some((c) => constantMatches(c, l) || (c.kind === 'string' && l.kind !== 'number' && mentions(cached.signature, valueCore(c)) && mentionsLiteral(l, valueCore(c))));
-  const schema = new Set([...(vocabulary ?? []), ...stemmedWords(cached.sql.schemaWords.join(' '))]);
+  const sqlWords = stemmedWords(cached.sql.schemaWords.join(' '));
+  const schema: Vocabulary = { has: (w) => sqlWords.has(w) || (vocabulary?.has(w) ?? false) };
   const incomingValue = (l: QuestionLiteral) => !(l.kind === 'name' && namesSchema(l, schema) && !used(l));
   return [...incoming.literals.filter((l) => incomingValue(l) && !has(cached.signature, l)), ...cached.signature.literals.filter((l) => used(l) && !has(incoming, l))];
 }
@@ -163,7 +165,7 @@ function differingLiterals(cached: AnalyzedEntry, incoming: QuestionSignature, v
  * A capitalised name made only of schema words ("TV Channel", "Episode", "IDs") names a table or
  * column, not a value.
  */
-function namesSchema(literal: QuestionLiteral, schema: ReadonlySet<string>): boolean {
+function namesSchema(literal: QuestionLiteral, schema: Vocabulary): boolean {
   const words = literal.text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
   return words.length > 0 && words.every((w) => w.length > 1 && (identifierWords(w).length === 0 || [...stemmedWords(w)].every((s) => schema.has(s))));
 }

@@ -86,6 +86,8 @@ return 1
 `;
 
 const BATCH = 1000;
+/** An entry hash's fields (`question` first: null means the entry is gone). */
+const ENTRY_FIELDS = ['question', 'sql', 'tables', 'words', 'template', 'answer', 'emb', 'embedder', 'created', 'lastHit', 'hits', 'expires'];
 
 /** The semantic cache's entries in Redis (durable with AOF); no in-memory state. */
 export class CacheStore {
@@ -169,16 +171,20 @@ export class CacheStore {
     return this.redis.zcard(cacheKeys.recency(scope));
   }
 
-  /** Entries by id (missing ones left out), in the order asked. */
-  async get(scope: string, ids: readonly string[]): Promise<StoredEntry[]> {
+  /**
+   * Entries by id (missing ones left out), in the order asked. Without `embedding` the vectors are
+   * not read (the largest field): the entries' `embedding` is empty.
+   */
+  async get(scope: string, ids: readonly string[], options: { embedding: boolean } = { embedding: true }): Promise<StoredEntry[]> {
     if (ids.length === 0) return [];
+    const fields = options.embedding ? ENTRY_FIELDS : ENTRY_FIELDS.filter((f) => f !== 'emb');
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(cacheKeys.entry(scope, id));
+    for (const id of ids) pipeline.hmget(cacheKeys.entry(scope, id), ...fields);
     const results = (await pipeline.exec()) ?? [];
-    return results.flatMap(([error, hash], i) => {
-      const fields = hash as Record<string, string> | null;
-      if (error || !fields || fields.question === undefined) return [];
-      return [decodeEntry(scope, ids[i]!, fields)];
+    return results.flatMap(([error, values], i) => {
+      const list = values as Array<string | null> | null;
+      if (error || !list || list[0] === null) return [];
+      return [decodeEntry(scope, ids[i]!, Object.fromEntries(fields.map((f, j) => [f, list[j] ?? undefined])) as Record<string, string>)];
     });
   }
 

@@ -15,7 +15,7 @@ import { LatencyWindow } from './lookup-latency.js';
 import { acceptQuestion, normalizedQuestion } from './question-input.js';
 import { analyzeQuestion, stemmedWords } from './question-signature.js';
 import { analyzeSql, prepareSqlParser, SqlAnalysisError } from './sql-analysis.js';
-import { TenantIndex } from './tenant-index.js';
+import { TenantIndex, type Neighbour } from './tenant-index.js';
 
 export type CacheOutcome = 'HIT' | 'REBOUND' | 'MISS';
 
@@ -169,45 +169,40 @@ export class SemanticCache {
     const index = this.indexes.get(scope);
     const signature = analyzeQuestion(text);
     const candidates = this.options.candidates ?? 8;
-    const neighbours = index?.search(vector!, candidates, policy.threshold) ?? [];
-    // A question differing only in literals may sit below the threshold ("… named Ann" / "… named
-    // Bob"): entries with the same template are candidates too, the guard decides.
-    const templateIds = policy.rebind && signature.literals.length > 0 ? (index?.withTemplate(signature.template, candidates) ?? []) : [];
-    const extraIds = templateIds.filter((id) => !neighbours.some((n) => n.id === id));
-    const entries = new Map((await this.entriesStore.get(scope, [...neighbours.map((n) => n.id), ...extraIds])).map((e) => [e.id, e]));
-    for (const id of extraIds) {
-      const entry = entries.get(id);
-      if (entry) neighbours.push({ id, similarity: dot(vector!, entry.embedding) });
-    }
     const vocabulary = index?.vocabulary();
     let nearestRejection: { similarity: number; reason: string } | null = null;
-    const nowMs = Date.now();
-    for (const { id, similarity } of neighbours) {
-      const entry = entries.get(id);
-      if (!entry || (entry.expiresAt !== null && entry.expiresAt <= nowMs)) {
-        if (!entry) index?.remove(id); // removed by another process whose event is on its way
-        continue;
+    const judgeInOrder = async (neighbours: Neighbour[]): Promise<LookupResult | null> => {
+      const entries = new Map((await this.entriesStore.get(scope, neighbours.map((n) => n.id), { embedding: false })).map((e) => [e.id, e]));
+      const nowMs = Date.now();
+      for (const { id, similarity } of neighbours) {
+        const entry = entries.get(id);
+        if (!entry || (entry.expiresAt !== null && entry.expiresAt <= nowMs)) {
+          if (!entry) index?.remove(id); // removed by another process whose event is on its way
+          continue;
+        }
+        const decision = judge(this.analysisOf(entry), signature, policy, vocabulary);
+        if (decision.kind === 'REJECT') {
+          nearestRejection ??= { similarity, reason: decision.reason };
+          continue;
+        }
+        const rebound = decision.kind === 'REBOUND';
+        await this.entriesStore.recordHit(scope, id, rebound);
+        return { cached: decision.kind, similarity, entry, sql: rebound ? decision.sql : entry.sql, params: rebound ? decision.params : [], reason: null, embedMs, lookupMs: 0 };
       }
-      const decision = judge(this.analysisOf(entry), signature, policy, vocabulary);
-      if (decision.kind === 'REJECT') {
-        nearestRejection ??= { similarity, reason: decision.reason };
-        continue;
-      }
-      const rebound = decision.kind === 'REBOUND';
-      await this.entriesStore.recordHit(scope, id, rebound);
-      return this.finish(scope, started, {
-        cached: decision.kind,
-        similarity,
-        entry,
-        sql: rebound ? decision.sql : entry.sql,
-        params: rebound ? decision.params : [],
-        reason: null,
-        embedMs,
-        lookupMs: 0,
-      });
+      return null;
+    };
+    const neighbours = index?.search(vector!, candidates, policy.threshold) ?? [];
+    let answer = neighbours.length > 0 ? await judgeInOrder(neighbours) : null;
+    // A question differing only in literals may sit below the threshold ("… named Ann" / "… named
+    // Bob"): entries with the same template are candidates too, the guard decides.
+    if (!answer && index && policy.rebind && signature.literals.length > 0) {
+      const extra = index.withTemplate(signature.template, candidates).filter((id) => !neighbours.some((n) => n.id === id));
+      if (extra.length > 0) answer = await judgeInOrder(extra.map((id) => ({ id, similarity: index.similarityTo(id, vector!) })));
     }
+    if (answer) return this.finish(scope, started, answer);
     await this.entriesStore.recordMiss(scope);
-    return this.finish(scope, started, { cached: 'MISS', similarity: nearestRejection?.similarity ?? null, entry: null, sql: null, params: [], reason: nearestRejection?.reason ?? null, embedMs, lookupMs: 0 });
+    const rejection = nearestRejection as { similarity: number; reason: string } | null;
+    return this.finish(scope, started, { cached: 'MISS', similarity: rejection?.similarity ?? null, entry: null, sql: null, params: [], reason: rejection?.reason ?? null, embedMs, lookupMs: 0 });
   }
 
   /** Stores an answered question (replacing the scope's entry for the same question). */
@@ -443,8 +438,3 @@ function mergeWindows(windows: LatencyWindow[]): LatencyWindow {
 
 const now = () => new Date().toISOString();
 
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * (b[i] ?? 0);
-  return sum;
-}

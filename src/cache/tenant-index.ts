@@ -1,5 +1,10 @@
 import hnswlib from 'hnswlib-node';
 
+/** Which words are schema words (see the guard). */
+export interface Vocabulary {
+  has(word: string): boolean;
+}
+
 export interface Neighbour {
   id: string;
   /** Cosine similarity (vectors are unit length). */
@@ -96,13 +101,23 @@ export class TenantIndex {
     return found.sort((a, b) => b.similarity - a.similarity);
   }
 
+  /** Cosine similarity of an indexed entry's vector to `embedding` (0 when the entry is not indexed). */
+  similarityTo(id: string, embedding: Float32Array): number {
+    const label = this.labelOf.get(id);
+    if (label === undefined) return 0;
+    const point = this.index.getPoint(label);
+    let sum = 0;
+    for (let i = 0; i < point.length; i++) sum += point[i]! * embedding[i]!;
+    return sum;
+  }
+
   /** Entries whose question has this template (the same words, other literals), at most `limit`. */
   withTemplate(template: string, limit: number): string[] {
     return [...(this.byTemplate.get(template) ?? [])].slice(0, limit);
   }
 
-  /** The words of the table and column names the entries' SQL uses. */
-  vocabulary(): ReadonlySet<string> {
-    return new Set(this.wordCounts.keys());
+  /** The words of the table and column names the entries' SQL uses (a live view, not a copy). */
+  vocabulary(): Vocabulary {
+    return this.wordCounts;
   }
 }
