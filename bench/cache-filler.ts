@@ -1,4 +1,5 @@
 import type { CacheStore, StoredEntry } from '../src/cache/cache-store.js';
+import { serializeAnalysis } from '../src/cache/cache-guard.js';
 import { analyzeQuestion, stemmedWords } from '../src/cache/question-signature.js';
 import { entryId } from '../src/cache/semantic-cache.js';
 import { analyzeSql, prepareSqlParser } from '../src/cache/sql-analysis.js';
@@ -79,6 +80,7 @@ export class CacheFiller {
   private nextEntry(scope: string): StoredEntry {
     const { question, sql } = this.questions.next().value;
     const { tables, words } = this.analysisOf(sql);
+    const signature = analyzeQuestion(question);
     const createdAt = Date.now();
     return {
       id: entryId(scope, question),
@@ -87,7 +89,9 @@ export class CacheFiller {
       sql,
       tables,
       words,
-      template: analyzeQuestion(question).template,
+      template: signature.template,
+      // As `SemanticCache.store` keeps it: lookups judging the entry need not parse its SQL.
+      analysis: serializeAnalysis({ signature, sql: analyzeSql(sql) }),
       answer: [{ count: Math.floor(this.rand() * 10_000) }],
       embedding: this.blend(),
       embedder: this.embedderId,

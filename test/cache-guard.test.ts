@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyzeEntry, judgeCandidate, schemaVocabulary, type GuardDecision, type GuardPolicy } from '../src/cache/cache-guard.js';
+import { analyzeEntry, judge, judgeCandidate, parseAnalysis, schemaVocabulary, serializeAnalysis, type GuardDecision, type GuardPolicy } from '../src/cache/cache-guard.js';
 import { analyzeQuestion, mentions } from '../src/cache/question-signature.js';
 import { prepareSqlParser } from '../src/cache/sql-analysis.js';
 
@@ -141,5 +141,18 @@ describe('question signature', () => {
     expect(mentions(signature, 'student')).toBe(true);
     expect(mentions(analyzeQuestion('Which class has this status?'), 'statu')).toBe(false);
     expect(mentions(analyzeQuestion('Which class has this status?'), 'class')).toBe(true);
+  });
+});
+
+describe('stored analyses', () => {
+  it('judge the same from a stored analysis as from a fresh one; another version or garbage is not used', () => {
+    const analysis = analyzeEntry('Show the ID of the high schooler named Kyle.', "SELECT id FROM highschooler WHERE name = 'Kyle'");
+    const stored = parseAnalysis(serializeAnalysis(analysis));
+    expect(stored).toEqual(analysis);
+    const incoming = analyzeQuestion('Show the ID of the high schooler named Brittany.');
+    expect(judge(stored!, incoming, GUARDED)).toEqual(judge(analysis, incoming, GUARDED));
+    expect(parseAnalysis(JSON.stringify({ ...analysis, v: 0 }))).toBeNull();
+    expect(parseAnalysis('{not json')).toBeNull();
+    expect(parseAnalysis(null)).toBeNull();
   });
 });

@@ -35,6 +35,28 @@ export function schemaVocabulary(entries: Iterable<AnalyzedEntry>): Set<string> 
   return words;
 }
 
+/**
+ * Bumped whenever the analyses change shape or meaning: a stored analysis of another version is
+ * not used (the entry is analysed again).
+ */
+const ANALYSIS_VERSION = 1;
+
+/** An entry's analysis as stored with it, so that a lookup judging it need not parse its SQL again. */
+export function serializeAnalysis(analysis: AnalyzedEntry): string {
+  return JSON.stringify({ v: ANALYSIS_VERSION, ...analysis });
+}
+
+/** A stored analysis, or null when absent, unreadable or of another version. */
+export function parseAnalysis(json: string | null | undefined): AnalyzedEntry | null {
+  if (!json) return null;
+  try {
+    const parsed = JSON.parse(json) as AnalyzedEntry & { v?: number };
+    return parsed.v === ANALYSIS_VERSION ? { signature: parsed.signature, sql: parsed.sql } : null;
+  } catch {
+    return null;
+  }
+}
+
 export function analyzeEntry(question: string, sql: string): AnalyzedEntry {
   return { signature: analyzeQuestion(question), sql: analyzeSql(sql) };
 }

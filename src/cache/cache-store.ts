@@ -13,6 +13,8 @@ export interface StoredEntry {
   words: string[];
   /** The question with its literals masked (entries a question may re-bind share it). */
   template: string;
+  /** The guard's analysis of question and SQL (serializeAnalysis), so lookups need not parse the SQL again. */
+  analysis: string | null;
   /** The answer payload, JSON. */
   answer: unknown;
   embedding: Float32Array;
@@ -87,7 +89,7 @@ return 1
 
 const BATCH = 1000;
 /** An entry hash's fields (`question` first: null means the entry is gone). */
-const ENTRY_FIELDS = ['question', 'sql', 'tables', 'words', 'template', 'answer', 'emb', 'embedder', 'created', 'lastHit', 'hits', 'expires'];
+const ENTRY_FIELDS = ['question', 'sql', 'tables', 'words', 'template', 'analysis', 'answer', 'emb', 'embedder', 'created', 'lastHit', 'hits', 'expires'];
 
 /** The semantic cache's entries in Redis (durable with AOF); no in-memory state. */
 export class CacheStore {
@@ -107,6 +109,7 @@ export class CacheStore {
       tables: JSON.stringify(entry.tables),
       words: JSON.stringify(entry.words),
       template: entry.template,
+      analysis: entry.analysis ?? '',
       answer: JSON.stringify(entry.answer ?? null),
       emb: Buffer.from(entry.embedding.buffer, entry.embedding.byteOffset, entry.embedding.byteLength).toString('base64'),
       embedder: entry.embedder,
@@ -241,6 +244,7 @@ function decodeEntry(scope: string, id: string, f: Record<string, string>): Stor
     tables: JSON.parse(f.tables ?? '[]') as string[],
     words: JSON.parse(f.words ?? '[]') as string[],
     template: f.template ?? '',
+    analysis: f.analysis || null,
     answer: JSON.parse(f.answer ?? 'null') as unknown,
     embedding: decodeEmbedding(f.emb ?? ''),
     embedder: f.embedder ?? '',

@@ -8,7 +8,7 @@ import type { EventBus, Follower } from '../events/event-bus.js';
 import type { CacheSyncEvent, Delivered } from '../events/event-types.js';
 import type { Embedder, EmbedderState } from '../embed/embedder.js';
 import { ALL_TENANTS_SCOPE } from './cache-keys.js';
-import { analyzeEntry, judge, type AnalyzedEntry } from './cache-guard.js';
+import { analyzeEntry, judge, parseAnalysis, serializeAnalysis, type AnalyzedEntry } from './cache-guard.js';
 import { defaultPolicy, PolicyStore, type CachePolicy, type CachePolicyChange } from './cache-policy.js';
 import { CacheStore, type ScopeCounters, type StoredEntry } from './cache-store.js';
 import { LatencyWindow } from './lookup-latency.js';
@@ -221,6 +221,7 @@ export class SemanticCache {
     const [embedding] = await embedder.embed([question]);
     const policy = this.policies.policyFor(scope);
     const createdAt = Date.now();
+    const signature = analyzeQuestion(question);
     const entry: StoredEntry = {
       id: entryId(scope, question),
       scope,
@@ -228,7 +229,8 @@ export class SemanticCache {
       sql: input.sql,
       tables: analysis.tables,
       words: [...stemmedWords(analysis.schemaWords.join(' '))],
-      template: analyzeQuestion(question).template,
+      template: signature.template,
+      analysis: serializeAnalysis({ signature, sql: analysis }),
       answer,
       embedding: embedding!,
       embedder: embedder.id,
@@ -336,7 +338,7 @@ export class SemanticCache {
     const key = `${entry.scope}\u0000${entry.id}`;
     let analysis = this.analyses.get(key);
     if (!analysis) {
-      analysis = analyzeEntry(entry.question, entry.sql);
+      analysis = parseAnalysis(entry.analysis) ?? analyzeEntry(entry.question, entry.sql);
       if (this.analyses.size >= ANALYSIS_MEMO) this.analyses.delete(this.analyses.keys().next().value!);
       this.analyses.set(key, analysis);
     }
