@@ -187,8 +187,16 @@ const STEMMED_MEMO = 20_000;
 const STEMMED = new Map<string, ReadonlySet<string>>();
 
 function stemWords(text: string): string {
-  return text.split(' ').map(stem).join(' ');
+  let stemmed = STEMMED_TEXT.get(text);
+  if (stemmed === undefined) {
+    stemmed = text.split(' ').map(stem).join(' ');
+    if (STEMMED_TEXT.size >= STEMMED_MEMO) STEMMED_TEXT.delete(STEMMED_TEXT.keys().next().value!);
+    STEMMED_TEXT.set(text, stemmed);
+  }
+  return stemmed;
 }
+
+const STEMMED_TEXT = new Map<string, string>();
 
 /** A word without its possessive or plural ending: "Kyle's" → kyle, "cities" → city, "boxes" → box, "pets" → pet. */
 function stem(word: string): string {

@@ -15,7 +15,7 @@ import { LatencyWindow } from './lookup-latency.js';
 import { acceptQuestion, normalizedQuestion } from './question-input.js';
 import { analyzeQuestion, stemmedWords } from './question-signature.js';
 import { analyzeSql, prepareSqlParser, SqlAnalysisError } from './sql-analysis.js';
-import { TenantIndex, type Neighbour } from './tenant-index.js';
+import { TenantIndex } from './tenant-index.js';
 
 export type CacheOutcome = 'HIT' | 'REBOUND' | 'MISS';
 
@@ -171,10 +171,12 @@ export class SemanticCache {
     const candidates = this.options.candidates ?? 8;
     const vocabulary = index?.vocabulary();
     let nearestRejection: { similarity: number; reason: string } | null = null;
-    const judgeInOrder = async (neighbours: Neighbour[]): Promise<LookupResult | null> => {
+    const judgeInOrder = async (neighbours: Array<{ id: string; similarity: number | (() => number) }>): Promise<LookupResult | null> => {
       const entries = new Map((await this.entriesStore.get(scope, neighbours.map((n) => n.id), { embedding: false })).map((e) => [e.id, e]));
       const nowMs = Date.now();
-      for (const { id, similarity } of neighbours) {
+      for (const neighbour of neighbours) {
+        const { id } = neighbour;
+        const similarity = () => (typeof neighbour.similarity === 'number' ? neighbour.similarity : neighbour.similarity());
         const entry = entries.get(id);
         if (!entry || (entry.expiresAt !== null && entry.expiresAt <= nowMs)) {
           if (!entry) index?.remove(id); // removed by another process whose event is on its way
@@ -182,12 +184,12 @@ export class SemanticCache {
         }
         const decision = judge(this.analysisOf(entry), signature, policy, vocabulary);
         if (decision.kind === 'REJECT') {
-          nearestRejection ??= { similarity, reason: decision.reason };
+          nearestRejection ??= { similarity: similarity(), reason: decision.reason };
           continue;
         }
         const rebound = decision.kind === 'REBOUND';
         await this.entriesStore.recordHit(scope, id, rebound);
-        return { cached: decision.kind, similarity, entry, sql: rebound ? decision.sql : entry.sql, params: rebound ? decision.params : [], reason: null, embedMs, lookupMs: 0 };
+        return { cached: decision.kind, similarity: similarity(), entry, sql: rebound ? decision.sql : entry.sql, params: rebound ? decision.params : [], reason: null, embedMs, lookupMs: 0 };
       }
       return null;
     };
@@ -197,7 +199,8 @@ export class SemanticCache {
     // Bob"): entries with the same template are candidates too, the guard decides.
     if (!answer && index && policy.rebind && signature.literals.length > 0) {
       const extra = index.withTemplate(signature.template, candidates).filter((id) => !neighbours.some((n) => n.id === id));
-      if (extra.length > 0) answer = await judgeInOrder(extra.map((id) => ({ id, similarity: index.similarityTo(id, vector!) })));
+      // Their similarity is computed only where it is reported (reading a vector back is not free).
+      if (extra.length > 0) answer = await judgeInOrder(extra.map((id) => ({ id, similarity: () => index.similarityTo(id, vector!) })));
     }
     if (answer) return this.finish(scope, started, answer);
     await this.entriesStore.recordMiss(scope);
