@@ -53,7 +53,7 @@ export async function runCacheEval(options: CacheEvalOptions): Promise<{ result:
   const vocabularies = databaseVocabularies(dataset);
   const guard: EvalGuard = (cached, incoming) => judgeCandidate(cached, incoming, options.policy, vocabularies.get(cached.db));
   const templateOf = (question: string) => analyzeQuestion(question).template;
-  const templateCandidate = options.policy.rebind ? (cached: string, incoming: string) => templateOf(cached) === templateOf(incoming) : undefined;
+  const templateCandidate = options.policy.rebind && options.policy.literalGuard ? (cached: string, incoming: string) => templateOf(cached) === templateOf(incoming) : undefined;
   const evaluation = await evaluateCache({ questions: dataset.questions, swaps, vectors, guard, templateCandidate, thresholds: defaultThresholds() });
   const result: CacheEvalResult = {
     format: CACHE_EVAL_FORMAT,

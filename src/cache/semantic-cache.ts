@@ -196,8 +196,9 @@ export class SemanticCache {
     const neighbours = index?.search(vector!, candidates, policy.threshold) ?? [];
     let answer = neighbours.length > 0 ? await judgeInOrder(neighbours) : null;
     // A question differing only in literals may sit below the threshold ("… named Ann" / "… named
-    // Bob"): entries with the same template are candidates too, the guard decides.
-    if (!answer && index && policy.rebind && signature.literals.length > 0) {
+    // Bob"): entries with the same template are candidates too, the guard decides (without the
+    // guard, only the threshold does).
+    if (!answer && index && policy.rebind && policy.literalGuard && signature.literals.length > 0) {
       const extra = index.withTemplate(signature.template, candidates).filter((id) => !neighbours.some((n) => n.id === id));
       // Their similarity is computed only where it is reported (reading a vector back is not free).
       if (extra.length > 0) answer = await judgeInOrder(extra.map((id) => ({ id, similarity: () => index.similarityTo(id, vector!) })));
