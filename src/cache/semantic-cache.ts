@@ -107,7 +107,7 @@ export class SemanticCache {
 
   /**
    * Loads policies, follows the other processes' changes, and rebuilds every scope's index from
-   * Redis in the background (`whenIndexed`): a large cache (100k entries take about a minute)
+   * Redis in the background (`whenIndexed`): a large cache (100k entries take about 30 s here)
    * does not hold up the service's start; until its entry is indexed, a question is a miss.
    */
   static async open(options: SemanticCacheOptions): Promise<SemanticCache> {
