@@ -1,3 +1,5 @@
+import { LruMap } from '../lru-map.js';
+
 /**
  * The literal signature of a question: the parts that change its meaning while barely moving its
  * embedding. Two questions that differ in one of them are different questions, however close
@@ -173,30 +175,17 @@ export function strongMarkers(signature: QuestionSignature): string[] {
 
 /** The question's words, stemmed as `mentions` compares them. */
 export function stemmedWords(text: string): ReadonlySet<string> {
-  let found = STEMMED.get(text);
-  if (!found) {
-    found = new Set(stemWords(words(text)).split(' ').filter(Boolean));
-    // The guard asks for the same texts (a cached question, its SQL's words) on every lookup.
-    if (STEMMED.size >= STEMMED_MEMO) STEMMED.delete(STEMMED.keys().next().value!);
-    STEMMED.set(text, found);
-  }
-  return found;
+  return STEMMED_WORDS.remember(text, () => new Set(stemWords(words(text)).split(' ').filter(Boolean)));
 }
-
-const STEMMED_MEMO = 20_000;
-const STEMMED = new Map<string, ReadonlySet<string>>();
 
 function stemWords(text: string): string {
-  let stemmed = STEMMED_TEXT.get(text);
-  if (stemmed === undefined) {
-    stemmed = text.split(' ').map(stem).join(' ');
-    if (STEMMED_TEXT.size >= STEMMED_MEMO) STEMMED_TEXT.delete(STEMMED_TEXT.keys().next().value!);
-    STEMMED_TEXT.set(text, stemmed);
-  }
-  return stemmed;
+  return STEMMED_TEXT.remember(text, () => text.split(' ').map(stem).join(' '));
 }
 
-const STEMMED_TEXT = new Map<string, string>();
+/** The guard asks for the same texts (a cached question, its SQL's words) on every lookup. */
+const STEMMED_MEMO = 20_000;
+const STEMMED_WORDS = new LruMap<string, ReadonlySet<string>>(STEMMED_MEMO);
+const STEMMED_TEXT = new LruMap<string, string>(STEMMED_MEMO);
 
 /** A word without its possessive or plural ending: "Kyle's" → kyle, "cities" → city, "boxes" → box, "pets" → pet. */
 function stem(word: string): string {

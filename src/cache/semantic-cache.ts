@@ -11,6 +11,7 @@ import { ALL_TENANTS_SCOPE } from './cache-keys.js';
 import { analyzeEntry, judge, parseAnalysis, serializeAnalysis, type AnalyzedEntry } from './cache-guard.js';
 import { defaultPolicy, PolicyStore, type CachePolicy, type CachePolicyChange } from './cache-policy.js';
 import { CacheStore, type ScopeCounters, type StoredEntry } from './cache-store.js';
+import { LruMap } from '../lru-map.js';
 import { LatencyWindow } from './lookup-latency.js';
 import { acceptQuestion, normalizedQuestion } from './question-input.js';
 import { analyzeQuestion, stemmedWords } from './question-signature.js';
@@ -85,7 +86,7 @@ export class SemanticCache {
   private readonly policies: PolicyStore;
   private readonly indexes = new Map<string, TenantIndex>();
   private readonly latency = new Map<string, LatencyWindow>();
-  private readonly analyses = new Map<string, AnalyzedEntry>();
+  private readonly analyses = new LruMap<string, AnalyzedEntry>(ANALYSIS_MEMO);
   private readonly origin = randomUUID();
   private readonly embedder: Embedder | null;
   private follower: Follower | null = null;
@@ -339,14 +340,7 @@ export class SemanticCache {
   }
 
   private analysisOf(entry: StoredEntry): AnalyzedEntry {
-    const key = `${entry.scope}\u0000${entry.id}`;
-    let analysis = this.analyses.get(key);
-    if (!analysis) {
-      analysis = parseAnalysis(entry.analysis) ?? analyzeEntry(entry.question, entry.sql);
-      if (this.analyses.size >= ANALYSIS_MEMO) this.analyses.delete(this.analyses.keys().next().value!);
-      this.analyses.set(key, analysis);
-    }
-    return analysis;
+    return this.analyses.remember(`${entry.scope}\u0000${entry.id}`, () => parseAnalysis(entry.analysis) ?? analyzeEntry(entry.question, entry.sql));
   }
 
   private indexFor(scope: string, dimensions: number): TenantIndex {

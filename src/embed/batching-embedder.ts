@@ -1,5 +1,5 @@
 import type { Embedder } from './embedder.js';
-import { LruMap } from './lru-map.js';
+import { LruMap } from '../lru-map.js';
 
 export interface BatchingOptions {
   /** Recent embeddings kept, by exact text (DISTRAG_EMBED_LRU_SIZE; 0 keeps none). */

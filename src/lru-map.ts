@@ -29,6 +29,19 @@ export class LruMap<K, V> {
     }
   }
 
+  /** The value for `key`, computed (and kept) when absent. */
+  remember(key: K, compute: () => V): V {
+    const found = this.get(key);
+    if (found !== undefined) return found;
+    const value = compute();
+    this.set(key, value);
+    return value;
+  }
+
+  delete(key: K): void {
+    this.#entries.delete(key);
+  }
+
   clear(): void {
     this.#entries.clear();
   }
