@@ -32,11 +32,12 @@ export async function readStackStatus(config: Config): Promise<StackStatus> {
   const layout = stackLayout(config.home);
   const manager = managerFor(config);
   const alive = new Set(manager.running().map((p) => p.pid));
+  const recorded = manager.list();
   const processes = await Promise.all(
-    manager.list().map(async (p) => ({ name: p.name, pid: p.pid, port: p.port, healthy: alive.has(p.pid) && (await checkHealth(p.health, 1_500)) })),
+    recorded.map(async (p) => ({ name: p.name, pid: p.pid, port: p.port, healthy: alive.has(p.pid) && (await checkHealth(p.health, 1_500)) })),
   );
   const info = processes.length > 0 ? readStackInfo(layout.stackFile) : null;
-  const cacheProcess = manager.list().find((p) => p.name === 'subgraph-cache');
+  const cacheProcess = recorded.find((p) => p.name === 'subgraph-cache' && alive.has(p.pid));
   return { mode: info?.mode ?? null, processes, urls: info?.urls ?? null, cache: cacheProcess ? await readCacheState(cacheProcess.health) : null };
 }
 
