@@ -85,11 +85,6 @@ export function analyzeSql(sql: string): SqlAnalysis {
   return { sql, constants, tables: tablesRead(select), schemaWords: schemaWordsOf(select), columns: columnsUsed(select), outputColumns: outputColumns(select), grouped: containsKey(select, 'groupClause'), functions: functionsCalled(select) };
 }
 
-/** The constant's text in the statement. */
-export function constantText(analysis: SqlAnalysis, constant: SqlConstant): string {
-  return Buffer.from(analysis.sql, 'utf8').subarray(constant.start, constant.end).toString('utf8');
-}
-
 function readConstant(constant: Node): Pick<SqlConstant, 'kind' | 'value'> | null {
   if (constant.isnull) return null;
   const sval = constant.sval as { sval?: string } | undefined;
