@@ -57,7 +57,7 @@ describe('semantic cache library', () => {
   it('evicts the least recently used entries beyond maxEntries', async () => {
     const cache = await openCache();
     await cache.setPolicy('lib-evict', { maxEntries: 2 });
-    const first = await cache.store('lib-evict', { question: 'How many students are enrolled?', sql: 'SELECT count(*) FROM enrollments' });
+    await cache.store('lib-evict', { question: 'How many students are enrolled?', sql: 'SELECT count(*) FROM enrollments' });
     await cache.store('lib-evict', { question: 'List every department name', sql: 'SELECT name FROM departments' });
     // Using the first entry makes the second the least recently used.
     expect((await cache.lookup('lib-evict', 'How many students are enrolled?')).cached).toBe('HIT');
@@ -66,7 +66,15 @@ describe('semantic cache library', () => {
     expect(left.sort()).toEqual(['How many students are enrolled?', 'What is the average course credit?']);
     expect((await cache.statistics('lib-evict')).evictions).toBe(1);
     expect((await cache.lookup('lib-evict', 'List every department name')).cached).toBe('MISS');
-    expect(first.id).toBeTruthy();
+  });
+
+  it('without the guard, the threshold alone decides: a same-template entry below it is not a candidate', async () => {
+    const cache = await openCache();
+    await cache.setPolicy('lib-noguard', { literalGuard: false, threshold: 0.999 });
+    await cache.store('lib-noguard', { question: 'What are the ids of students named "Ann"?', sql: "SELECT student_id FROM students WHERE name = 'Ann'" });
+    expect((await cache.lookup('lib-noguard', 'What are the ids of students named "Bob"?')).cached).toBe('MISS');
+    await cache.setPolicy('lib-noguard', { literalGuard: true });
+    expect((await cache.lookup('lib-noguard', 'What are the ids of students named "Bob"?'))).toMatchObject({ cached: 'REBOUND', params: ['Bob'] });
   });
 
   it('lets entries expire after their TTL', async () => {
