@@ -51,9 +51,12 @@ describe('event bus (Redis Streams)', () => {
 
   it('gives each event of a consumer group to one member, and redelivers what was not acknowledged', async () => {
     const group = `test-group-${Date.now()}`;
+    // Other test files publish on the shared 'cache' stream at the same time: look only at this test's event.
+    const marker = `bus-test-${Date.now()}`;
     const handled: string[] = [];
     let failOnce = true;
     const consumer = bus.consumeGroup('cache', group, 'member-1', async (event) => {
+      if ((event.event as { tenant?: string }).tenant !== marker) return;
       if (failOnce) {
         failOnce = false;
         throw new Error('crash before acknowledging');
@@ -63,7 +66,7 @@ describe('event bus (Redis Streams)', () => {
     try {
       // The group starts at the stream's end when it is created: publish only once it exists.
       await eventually(() => groupExists('cache', group), 10_000, `consumer group ${group}`);
-      const [id] = await bus.publish('cache', { type: 'invalidated', tenant: '1', reason: 'test', entriesRemoved: 0, at: new Date().toISOString() });
+      const [id] = await bus.publish('cache', { type: 'invalidated', tenant: marker, reason: 'test', entriesRemoved: 0, at: new Date().toISOString() });
       await expect.poll(() => handled, { timeout: 10_000 }).toEqual([id]);
     } finally {
       await consumer.stop();
