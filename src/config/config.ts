@@ -220,12 +220,46 @@ const schema = z.object({
   DISTRAG_CACHE_LITERAL_GUARD: bool.default(true),
   /** Longest question the cache accepts (characters). */
   DISTRAG_CACHE_MAX_QUESTION_CHARS: z.coerce.number().int().min(16).max(100_000).default(2000),
-  /** Gemini API keys (comma-separated keys rotate on quota errors). Read by the RAG subgraph. */
+  /** Gemini API keys (comma-separated keys rotate on quota errors, each cooling down). Read by the RAG subgraph. */
   GEMINI_API_KEY: z.string().optional(),
-  /** Any OpenAI-compatible endpoint (Ollama, vLLM). Read by the RAG subgraph. */
+  /** Base URL of the Gemini API (default Google's; a proxy or a test server). */
+  DISTRAG_GEMINI_BASE_URL: z.string().url().optional(),
+  /** Any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp's server, LM Studio), e.g. http://127.0.0.1:11434/v1. */
   DISTRAG_LLM_BASE_URL: z.string().url().optional(),
-  /** Model name for the LLM provider. */
-  DISTRAG_LLM_MODEL: z.string().optional(),
+  /** API key sent to DISTRAG_LLM_BASE_URL (many local servers need none). */
+  DISTRAG_LLM_API_KEY: z.string().optional(),
+  /** Which LLM provider answers `ask`. Default: gemini when GEMINI_API_KEY is set, else openai when DISTRAG_LLM_BASE_URL is. */
+  DISTRAG_LLM_PROVIDER: z.enum(['gemini', 'openai']).optional(),
+  /** Model name. Default `gemini-2.5-flash` for Gemini; required for an OpenAI-compatible endpoint. */
+  DISTRAG_LLM_MODEL: z.string().min(1).max(200).optional(),
+  /** Model tried when the main one is unavailable (quota on every key, 5xx, not found). Default: none. */
+  DISTRAG_LLM_FALLBACK_MODEL: z.string().min(1).max(200).optional(),
+  /** Time one LLM request may take before it is abandoned and retried. */
+  DISTRAG_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** Retries of a failed LLM request (timeouts, 429, 5xx), with jittered exponential backoff. */
+  DISTRAG_LLM_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /** LLM requests in flight at once per process; more wait their turn. */
+  DISTRAG_LLM_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  /** How long a Gemini key that hit its quota (429) rests before it is used again. */
+  DISTRAG_LLM_KEY_COOLDOWN_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  /** Tables retrieved for a question (their foreign-key neighbours are added to the prompt). */
+  DISTRAG_RAG_TOP_K: z.coerce.number().int().min(1).max(50).default(4),
+  /** Verified question → SQL examples put into the prompt. */
+  DISTRAG_RAG_EXAMPLES: z.coerce.number().int().min(0).max(20).default(3),
+  /** Weight of the BM25 score over table and column words in table retrieval (0: vectors alone). */
+  DISTRAG_RAG_BM25_WEIGHT: z.coerce.number().min(0).max(1).default(0.15),
+  /** New SQL asked of the LLM after an execution error (the error is shown to it). */
+  DISTRAG_RAG_SQL_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  /** Most rows an `ask` returns (the SQL runs with this cap). */
+  DISTRAG_RAG_ROW_CAP: z.coerce.number().int().min(1).max(100_000).default(200),
+  /** Statement timeout of the SQL an `ask` runs. */
+  DISTRAG_RAG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
+  /** Low-cardinality sample values per column written into a table's summary (0: none). */
+  DISTRAG_RAG_SAMPLE_VALUES: z.coerce.number().int().min(0).max(20).default(4),
+  /** The RAG subgraph's own role (catalog reads, per-tenant ask roles). Set by `up`. */
+  DISTRAG_RAG_DATABASE_URL: z.string().url().optional(),
+  /** The SELECT-only role an admin's `ask` without a tenant runs as (every tenant's rows). Set by `up`. */
+  DISTRAG_ASK_ALL_DATABASE_URL: z.string().url().optional(),
 });
 
 /**
@@ -240,6 +274,8 @@ export const CREDENTIAL_SETTINGS: ReadonlySet<string> = new Set([
   'DISTRAG_OPERATOR_DATABASE_URL',
   'DISTRAG_CATALOG_DATABASE_URL',
   'DISTRAG_FEED_DATABASE_URL',
+  'DISTRAG_RAG_DATABASE_URL',
+  'DISTRAG_ASK_ALL_DATABASE_URL',
   'DISTRAG_JWT_SECRET',
   'DISTRAG_INTERNAL_SECRET',
 ]);
