@@ -2,7 +2,11 @@
 export class LruMap<K, V> {
   readonly #entries = new Map<K, V>();
 
-  constructor(readonly capacity: number) {}
+  /** `onEvict` is told of each entry dropped to make room (not of `delete` or `clear`). */
+  constructor(
+    readonly capacity: number,
+    private readonly onEvict?: (key: K, value: V) => void,
+  ) {}
 
   get size(): number {
     return this.#entries.size;
@@ -19,13 +23,18 @@ export class LruMap<K, V> {
   }
 
   set(key: K, value: V): void {
-    if (this.capacity === 0) return;
+    if (this.capacity === 0) {
+      this.onEvict?.(key, value);
+      return;
+    }
     this.#entries.delete(key);
     this.#entries.set(key, value);
     while (this.#entries.size > this.capacity) {
       const oldest = this.#entries.keys().next();
       if (oldest.done) break;
+      const evicted = this.#entries.get(oldest.value)!;
       this.#entries.delete(oldest.value);
+      this.onEvict?.(oldest.value, evicted);
     }
   }
 
@@ -40,6 +49,10 @@ export class LruMap<K, V> {
 
   delete(key: K): void {
     this.#entries.delete(key);
+  }
+
+  values(): IterableIterator<V> {
+    return this.#entries.values();
   }
 
   clear(): void {

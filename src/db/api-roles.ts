@@ -45,7 +45,24 @@ export const SERVICE_DB_ROLES = {
   catalog: 'distrag_catalog',
   /** The change feed: REPLICATION (slots, logical decoding), reads and trims the schema-change log. */
   feed: 'distrag_feed',
+  /**
+   * The RAG subgraph: reads the system catalog, and may ask distrag_meta.ensure_ask_role() (run as
+   * its owner) for the login role of a tenant's asks. It reads no table itself.
+   */
+  rag: 'distrag_rag',
+  /** An admin's `ask` without a tenant: SELECT on every exposed table (member of the ask group), every row (BYPASSRLS). */
+  askAll: 'distrag_ask_all',
 } as const;
+
+/**
+ * The NOLOGIN group of the ask path's roles: SELECT on every exposed table, granted per table by
+ * distrag_meta.secure_table(). Its members are the per-tenant roles `distrag_t_<tenant>` (made on
+ * demand by distrag_meta.ensure_ask_role(), see schema/sql/010_ask_roles.sql) and distrag_ask_all.
+ */
+export const ASK_GROUP_ROLE = 'distrag_asker';
+
+/** The prefix of a tenant's ask role; the tenant policy reads the tenant from what follows it in session_user. */
+export const ASK_ROLE_PREFIX = 'distrag_t_';
 
 interface DbRoleSpec {
   name: string;
@@ -57,8 +74,9 @@ interface DbRoleSpec {
 function roleSpecs(client: pg.ClientBase): DbRoleSpec[] {
   const q = (name: string) => client.escapeIdentifier(name);
   const base = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE';
-  const { catalog, feed } = SERVICE_DB_ROLES;
+  const { catalog, feed, rag, askAll } = SERVICE_DB_ROLES;
   return [
+    { name: ASK_GROUP_ROLE, attributes: 'NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', grants: [] },
     ...(Object.entries(API_DB_ROLES) as Array<[Role, string]>).map(([role, name]) => ({
       name,
       attributes: `${base} NOREPLICATION ${role === 'admin' ? 'BYPASSRLS' : 'NOBYPASSRLS'}`,
@@ -83,6 +101,16 @@ function roleSpecs(client: pg.ClientBase): DbRoleSpec[] {
         `GRANT EXECUTE ON FUNCTION distrag_meta.publish_schema_change(text, text, text) TO ${q(feed)}`,
       ],
     },
+    {
+      name: rag,
+      attributes: `${base} NOREPLICATION NOBYPASSRLS`,
+      grants: [
+        `GRANT USAGE ON SCHEMA distrag_meta TO ${q(rag)}`,
+        `GRANT SELECT ON distrag_meta.reference_tables TO ${q(rag)}`,
+        `GRANT EXECUTE ON FUNCTION distrag_meta.ensure_ask_role(text, text) TO ${q(rag)}`,
+      ],
+    },
+    { name: askAll, attributes: `${base} NOREPLICATION BYPASSRLS`, grants: [`GRANT ${q(ASK_GROUP_ROLE)} TO ${q(askAll)}`] },
   ];
 }
 
@@ -107,9 +135,10 @@ export async function ensureDatabaseRoles(client: pg.ClientBase, options: { admi
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('distrag_meta.api_roles'))`);
     // DistRAG's own housekeeping, not a schema change event (see 005_schema_change_events.sql).
     await client.query(`SET LOCAL distrag.internal_ddl = 'on'`);
-    const apiRoles = new Set<string>(Object.values(API_DB_ROLES));
+    const apiRoles = new Set<string>([...Object.values(API_DB_ROLES), ASK_GROUP_ROLE]);
     for (const spec of roleSpecs(client)) {
-      const password = client.escapeLiteral(rolePassword(options.adminPassword, spec.name));
+      const login = spec.name !== ASK_GROUP_ROLE;
+      const password = login ? client.escapeLiteral(rolePassword(options.adminPassword, spec.name)) : 'NULL';
       const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [spec.name]);
       const name = client.escapeIdentifier(spec.name);
       await client.query(`${rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE ${name} WITH ${spec.attributes} PASSWORD ${password}`);
@@ -121,7 +150,7 @@ export async function ensureDatabaseRoles(client: pg.ClientBase, options: { admi
         }
       }
       for (const grant of spec.grants) await client.query(grant);
-      if (options.citus) {
+      if (options.citus && login) {
         for (const command of authinfoCommands(client, spec.name, options.adminPassword)) await client.query(command);
       }
     }

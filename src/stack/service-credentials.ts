@@ -7,7 +7,8 @@ export type ServiceKind = 'gateway' | 'data' | 'rag' | 'cache' | 'cluster' | 'fe
  * The credentials each service is given, and nothing more (least privilege): the gateway verifies
  * tokens and signs identities but has no database access; the data subgraph connects as the API
  * roles and the catalog reader; the cluster subgraph reads the catalog; the change feed is a
- * replication role; the admin URL stays with `up` and the CLI.
+ * replication role; the RAG subgraph makes per-tenant ask roles and reads as them (or, for an
+ * admin's ask of every tenant, as the ask-all role); the admin URL stays with `up` and the CLI.
  */
 export function serviceCredentials(kind: ServiceKind, secrets: StackSecrets, adminUrl: string): Record<string, string> {
   const internal = { DISTRAG_INTERNAL_SECRET: secrets.internalSecret };
@@ -29,6 +30,11 @@ export function serviceCredentials(kind: ServiceKind, secrets: StackSecrets, adm
     case 'feed':
       return { ...internal, DISTRAG_FEED_DATABASE_URL: roleUrl(adminUrl, SERVICE_DB_ROLES.feed) };
     case 'rag':
+      return {
+        ...internal,
+        DISTRAG_RAG_DATABASE_URL: roleUrl(adminUrl, SERVICE_DB_ROLES.rag),
+        DISTRAG_ASK_ALL_DATABASE_URL: roleUrl(adminUrl, SERVICE_DB_ROLES.askAll),
+      };
     case 'cache':
       return internal;
   }

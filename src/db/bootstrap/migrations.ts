@@ -35,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'schema change events that know Citus shards', apply: { sqlFile: NODE_EVENT_TRIGGERS_FILE } },
   { version: 8, name: 'schema change versions in commit order', apply: { sqlFile: '008_schema_change_commit_order.sql' } },
   { version: 9, name: 'least privilege: owner-run functions for the service roles', apply: { sqlFile: '009_least_privilege.sql' } },
+  { version: 10, name: 'per-tenant ask roles: the tenant policy reads them from session_user', apply: { sqlFile: '010_ask_roles.sql' } },
 ];
 
 /** A file of schema/sql as its statements, one per query. */
