@@ -97,7 +97,11 @@ describe('gemini', () => {
     api.refillKeys();
     for (let i = 0; i < 3; i += 1) expect((await llm.complete(REQUEST)).attempts).toBe(1);
     expect(api.calls.map((c) => c.apiKey)).toEqual(['key-1', 'key-2', 'key-2', 'key-2', 'key-2']);
-    expect(await metricValue(registry, 'distrag_llm_requests_total', { outcome: 'quota' })).toBe(1);
+    // Even when key-2 runs out, key-1 is not asked before its cooldown is over.
+    api.spendKey('key-2');
+    expect((await unavailable(llm.complete(REQUEST))).reason).toBe('quota');
+    expect(api.calls.slice(1).map((c) => c.apiKey)).not.toContain('key-1');
+    expect(await metricValue(registry, 'distrag_llm_requests_total', { outcome: 'quota' })).toBe(2);
     expect(await metricValue(registry, 'distrag_llm_requests_total', { outcome: 'ok' })).toBe(4);
   });
 

@@ -71,11 +71,17 @@ export class ResilientLlmClient implements LlmClient {
     const counter = { attempts: 0 };
     const main = await this.#tryModel(this.model, request, counter);
     if (!('error' in main)) return this.#reply(this.model, main, counter.attempts);
-    if (this.fallbackModel === null || !main.fallback) throw main.error;
+    if (this.fallbackModel === null || !main.fallback) throw this.#failed(main.error, counter.attempts);
     this.#options.log.warn({ model: this.model, fallbackModel: this.fallbackModel, reason: main.error.reason }, `LLM ${this.model} unavailable (${main.error.reason}); asking the fallback model ${this.fallbackModel}`);
     const fallback = await this.#tryModel(this.fallbackModel, request, counter);
     if (!('error' in fallback)) return this.#reply(this.fallbackModel, fallback, counter.attempts);
-    throw fallback.error;
+    throw this.#failed(fallback.error, counter.attempts);
+  }
+
+  /** Logs the error with its cause (clients see the message only), and returns it. */
+  #failed(error: LlmUnavailableError, attempts: number): LlmUnavailableError {
+    this.#options.log.warn({ err: error.cause, reason: error.reason, attempts }, `LLM_UNAVAILABLE: ${error.message}`);
+    return error;
   }
 
   #reply(model: string, answer: ProviderAnswer, attempts: number): LlmReply {
