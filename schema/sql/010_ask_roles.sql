@@ -146,8 +146,8 @@ DECLARE
   attributes constant text := 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT 32';
   authinfo text;
 BEGIN
-  IF tenant IS NULL OR tenant !~ '^[A-Za-z0-9_-]{1,48}$' THEN
-    RAISE EXCEPTION 'distrag_meta.ensure_ask_role: a tenant id of the ask path is 1 to 48 letters, digits, _ or -' USING ERRCODE = '22023';
+  IF tenant IS NULL OR tenant !~ '^[A-Za-z0-9_-]{1,53}$' THEN
+    RAISE EXCEPTION 'distrag_meta.ensure_ask_role: a tenant id of the ask path is 1 to 53 letters, digits, _ or -' USING ERRCODE = '22023';
   END IF;
   IF password IS NULL OR length(password) < 32 THEN
     RAISE EXCEPTION 'distrag_meta.ensure_ask_role: the password must have at least 32 characters' USING ERRCODE = '22023';
