@@ -3,7 +3,7 @@ import { requireRole } from '../../src/auth/require-role.js';
 import type { CachePolicy } from '../../src/cache/cache-policy.js';
 import type { StoredEntry } from '../../src/cache/cache-store.js';
 import type { SemanticCache } from '../../src/cache/semantic-cache.js';
-import { scopeFor, tenantOfScope } from './cache-scope.js';
+import { scopeFor, tenantOfScope } from '../../src/cache/cache-scope.js';
 
 /** The cache subgraph's fields (CONTRACT §5 "Cache subgraph") over one SemanticCache. */
 export function cacheResolvers(cache: SemanticCache): Resolvers {

@@ -1,6 +1,6 @@
-import { hasRole, TENANT_PATTERN, type Identity } from '../../src/auth/identity.js';
-import { ALL_TENANTS_SCOPE } from '../../src/cache/cache-keys.js';
-import { badInput, forbidden } from '../../src/errors/safe-error.js';
+import { hasRole, TENANT_PATTERN, type Identity } from '../auth/identity.js';
+import { ALL_TENANTS_SCOPE } from './cache-keys.js';
+import { badInput, forbidden } from '../errors/safe-error.js';
 
 /**
  * The cache scope a request acts on. Tenant tokens act on their own tenant only (naming another
