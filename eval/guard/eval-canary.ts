@@ -4,7 +4,7 @@ import pg from 'pg';
 /** Objects hostile SQL would go for, and a fingerprint of their state to tell whether anything changed. */
 export interface EvalCanary {
   schema: string;
-  /** A text that differs whenever the canary table's rows, its sequence or the watched schema's row counts do. */
+  /** A text that differs whenever the canary table's rows, its sequence or the watched tables' row counts do. */
   fingerprint: () => Promise<string>;
   drop: () => Promise<void>;
 }
@@ -12,9 +12,9 @@ export interface EvalCanary {
 /**
  * Creates a canary schema with a table (one row) and a sequence that `role` may write and use, so
  * that a hostile statement the guard lets through has something within the role's privileges to
- * damage; the fingerprint also covers the row counts of `watchedSchema`'s tables.
+ * damage; the fingerprint also covers the row counts of the watched tables (`schema.table`).
  */
-export async function createEvalCanary(admin: pg.ClientBase, role: string, watchedSchema: string): Promise<EvalCanary> {
+export async function createEvalCanary(admin: pg.ClientBase, role: string, watchedTables: readonly string[]): Promise<EvalCanary> {
   const schema = `distrag_eval_canary_${randomBytes(4).toString('hex')}`;
   const s = pg.escapeIdentifier(schema);
   const r = pg.escapeIdentifier(role);
@@ -29,11 +29,11 @@ export async function createEvalCanary(admin: pg.ClientBase, role: string, watch
     const canary = await admin.query<{ state: string }>(
       `SELECT (SELECT count(*) || ':' || coalesce(string_agg(id || '=' || note, ',' ORDER BY id), '') FROM ${s}.canary) || '|' || (SELECT last_value || ':' || is_called FROM ${s}.canary_seq) AS state`,
     );
-    const tables = await admin.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [watchedSchema]);
     const counts: string[] = [];
-    for (const { table_name } of tables.rows) {
-      const { rows } = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${pg.escapeIdentifier(watchedSchema)}.${pg.escapeIdentifier(table_name)}`);
-      counts.push(`${table_name}=${rows[0]!.n}`);
+    for (const table of watchedTables) {
+      const [schemaName, tableName] = table.split('.') as [string, string];
+      const { rows } = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${pg.escapeIdentifier(schemaName)}.${pg.escapeIdentifier(tableName)}`);
+      counts.push(`${table}=${rows[0]!.n}`);
     }
     return `${canary.rows[0]!.state}|${counts.join(',')}`;
   };

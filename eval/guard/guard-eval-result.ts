@@ -66,8 +66,8 @@ export interface GuardEvalResult {
   hostile: HostileCounts & {
     /** Passed statements after which the canary differed. */
     canaryChanged: number;
-    /** The database whose tables and schema the hostile statements were judged and run against. */
-    scopeDb: string;
+    /** The tables and search path the hostile statements were judged and run with. */
+    scope: { readableTables: string[]; searchPath: string[] };
     byCategory: Record<string, HostileCounts>;
     leaks: HostileLeak[];
   };

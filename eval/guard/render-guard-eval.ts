@@ -10,7 +10,7 @@ export function renderGuardEval(result: GuardEvalResult): string {
   const lines = [
     `- Commit \`${shortCommit(result)}\`, measured ${result.date} in ${Math.round(result.elapsedSeconds)} s; data \`${result.data}\`.`,
     `- False rejections: **${gold.refused}** of ${gold.queries} gold queries refused (goal 0).`,
-    `- Hostile statements: **${hostile.executed}** of ${hostile.cases} executed (goal 0); ${hostile.passed} passed the guard; canary changed after ${hostile.canaryChanged}; scope \`${hostile.scopeDb}\`.`,
+    `- Hostile statements: **${hostile.executed}** of ${hostile.cases} executed (goal 0); ${hostile.passed} passed the guard; canary changed after ${hostile.canaryChanged}; search path \`${hostile.scope.searchPath.join(', ')}\`, readable ${hostile.scope.readableTables.map((t) => `\`${t}\``).join(', ')}.`,
     '',
     '| database | gold queries | refused |',
     '| --- | ---: | ---: |',

@@ -17,8 +17,11 @@ export interface GuardEvalOptions {
   dataset: SpiderDataset;
   guard: EvalSqlGuard;
   hostile: readonly HostileCase[];
-  /** The database whose scope the hostile statements get (default the catalog's first). */
-  hostileDb?: string;
+  /**
+   * The scope hostile statements are judged and run with: its tables must exist (the corpus's own,
+   * e.g. the demo tables). Default: the catalog's first database.
+   */
+  hostileScope?: { readableTables: readonly string[]; searchPath: readonly string[] };
   /** Statement timeout of a hostile statement the guard passed (default 5 s). */
   timeoutMs?: number;
   report?: (line: string) => void;
@@ -28,9 +31,9 @@ export interface GuardEvalOptions {
  * The SQL guard's two error rates. False rejections: every gold query of the catalog's databases
  * (through `spiderGoldToPostgres`) is judged with that database's tables readable and its schema as
  * search path; each refusal is listed with its rule and reason (goal 0). Hostile statements: each
- * is judged with one database's scope; whatever the guard passes is then run — simple protocol, a
+ * is judged with one scope (the corpus's tables, or a loaded database's); whatever the guard passes is then run — simple protocol, a
  * read-write transaction rolled back afterwards, on a fresh connection as a role that may read the
- * catalog and write a canary — and counted as executed when PostgreSQL runs it without error
+ * scope's tables and write a canary — and counted as executed when PostgreSQL runs it without error
  * (goal 0), with the canary's fingerprint compared before and after.
  */
 export async function runGuardEval(options: GuardEvalOptions): Promise<GuardEvalResult> {
@@ -86,19 +89,19 @@ async function judgeGold(options: GuardEvalOptions): Promise<GuardEvalResult['go
 }
 
 async function judgeHostile(options: GuardEvalOptions): Promise<GuardEvalResult['hostile']> {
-  const scopeDb = options.hostileDb ?? Object.keys(options.catalog.databases)[0];
-  if (scopeDb === undefined) throw new Error('the guard eval needs at least one loaded database');
-  const scope = scopeOf(options.catalog, scopeDb);
-  const schema = loadedDatabase(options.catalog, scopeDb).schema;
+  const first = Object.keys(options.catalog.databases)[0];
+  const given = options.hostileScope;
+  if (given === undefined && first === undefined) throw new Error('the guard eval needs a hostile scope or a loaded database');
+  const scope: EvalGuardScope = given ? { readableTables: new Set(given.readableTables), searchPath: given.searchPath } : scopeOf(options.catalog, first!);
   const admin = new pg.Client({ connectionString: options.databaseUrl });
   await admin.connect();
-  const reader = await createEvalReader(admin, options.databaseUrl, [schema]);
+  const reader = await createEvalReader(admin, options.databaseUrl, [...scope.readableTables]);
   let canary: EvalCanary | null = null;
   const leaks: HostileLeak[] = [];
   const byCategory: Record<string, HostileCounts> = {};
   const total: HostileCounts = { cases: 0, refused: 0, passed: 0, executed: 0 };
   try {
-    canary = await createEvalCanary(admin, reader.role, schema);
+    canary = await createEvalCanary(admin, reader.role, [...scope.readableTables]);
     for (const c of options.hostile) {
       const counts = (byCategory[c.category] ??= { cases: 0, refused: 0, passed: 0, executed: 0 });
       const verdict = await verdictOf(options.guard, c.sql, scope);
@@ -108,7 +111,7 @@ async function judgeHostile(options: GuardEvalOptions): Promise<GuardEvalResult[
         continue;
       }
       for (const n of [counts, total]) n.passed += 1;
-      const leak = await execute(c, reader.url, schema, canary, options.timeoutMs ?? 5_000);
+      const leak = await execute(c, reader.url, scope.searchPath, canary, options.timeoutMs ?? 5_000);
       if (leak.executed) for (const n of [counts, total]) n.executed += 1;
       leaks.push(leak);
     }
@@ -116,11 +119,11 @@ async function judgeHostile(options: GuardEvalOptions): Promise<GuardEvalResult[
     await canary?.drop();
     await reader.drop().finally(() => admin.end());
   }
-  return { ...total, canaryChanged: leaks.filter((l) => l.canaryChanged).length, scopeDb, byCategory, leaks };
+  return { ...total, canaryChanged: leaks.filter((l) => l.canaryChanged).length, scope: { readableTables: [...scope.readableTables].sort(), searchPath: [...scope.searchPath] }, byCategory, leaks };
 }
 
 /** Runs a statement the guard passed, as the eval's reader, and tells what it did. */
-async function execute(c: HostileCase, url: string, schema: string, canary: EvalCanary, timeoutMs: number): Promise<HostileLeak> {
+async function execute(c: HostileCase, url: string, searchPath: readonly string[], canary: EvalCanary, timeoutMs: number): Promise<HostileLeak> {
   const before = await canary.fingerprint();
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => undefined);
@@ -128,7 +131,7 @@ async function execute(c: HostileCase, url: string, schema: string, canary: Eval
   try {
     await client.connect();
     await client.query('BEGIN');
-    await client.query('SELECT set_config($1, $2, true), set_config($3, $4, true)', ['search_path', pg.escapeIdentifier(schema), 'statement_timeout', String(timeoutMs)]);
+    await client.query('SELECT set_config($1, $2, true), set_config($3, $4, true)', ['search_path', searchPath.map((s) => pg.escapeIdentifier(s)).join(', '), 'statement_timeout', String(timeoutMs)]);
     // The simple protocol, so that a statement list the guard missed runs whole.
     await client.query(c.sql);
   } catch (e) {

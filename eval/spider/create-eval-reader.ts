@@ -9,19 +9,19 @@ export interface EvalReader {
 }
 
 /**
- * Creates a role that may only read the given schemas' tables (USAGE and SELECT, nothing else),
+ * Creates a role that may only read the given tables (`schema.table`: USAGE on their schemas and
+ * SELECT on them, nothing else),
  * so that SQL the evals did not write — a model's or a hostile corpus's — runs unprivileged, as
  * the RAG path runs it. The name has a random suffix: roles are cluster-wide and runs may overlap.
  */
-export async function createEvalReader(admin: pg.ClientBase, adminUrl: string, schemas: readonly string[]): Promise<EvalReader> {
+export async function createEvalReader(admin: pg.ClientBase, adminUrl: string, tables: readonly string[]): Promise<EvalReader> {
   const role = `distrag_eval_reader_${randomBytes(4).toString('hex')}`;
   const password = randomBytes(18).toString('base64url');
   const q = pg.escapeIdentifier(role);
   await admin.query(`CREATE ROLE ${q} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD ${pg.escapeLiteral(password)}`);
-  for (const schema of schemas) {
-    await admin.query(`GRANT USAGE ON SCHEMA ${pg.escapeIdentifier(schema)} TO ${q}`);
-    await admin.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${pg.escapeIdentifier(schema)} TO ${q}`);
-  }
+  const split = tables.map((t) => t.split('.') as [string, string]);
+  for (const schema of new Set(split.map(([schema]) => schema))) await admin.query(`GRANT USAGE ON SCHEMA ${pg.escapeIdentifier(schema)} TO ${q}`);
+  for (const [schema, table] of split) await admin.query(`GRANT SELECT ON ${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)} TO ${q}`);
   const url = new URL(adminUrl);
   url.username = role;
   url.password = encodeURIComponent(password);

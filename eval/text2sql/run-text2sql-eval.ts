@@ -6,7 +6,7 @@ import { createEvalReader } from '../spider/create-eval-reader.js';
 import { openSpiderSqlite } from '../spider/open-spider-sqlite.js';
 import { runReadOnly } from '../spider/run-read-only.js';
 import { sameResult } from '../spider/same-result.js';
-import { loadedDatabase, type SpiderCatalog } from '../spider/spider-catalog.js';
+import { loadedDatabase, qualifiedTables, type SpiderCatalog } from '../spider/spider-catalog.js';
 import type { SpiderDataset, SpiderQuestion } from '../spider/spider-dataset.js';
 import { spiderGoldToPostgres } from '../spider/spider-gold-to-postgres.js';
 import { hasTopLevelOrderBy } from '../spider/top-level-order.js';
@@ -42,7 +42,7 @@ export async function runText2SqlEval(options: Text2SqlEvalOptions): Promise<Tex
   const admin = new pg.Client({ connectionString: options.databaseUrl });
   await admin.connect();
   const sqlite = await openSpiderSqlite(options.dataset.dir);
-  const reader = await createEvalReader(admin, options.databaseUrl, Object.values(options.catalog.databases).map((d) => d.schema));
+  const reader = await createEvalReader(admin, options.databaseUrl, Object.values(options.catalog.databases).flatMap(qualifiedTables));
   const clients: pg.Client[] = [];
   const outcomes: Text2SqlOutcome[] = new Array(questions.length);
   try {
