@@ -79,7 +79,7 @@ function visitTagged(tag: string, body: Node, ctes: CteScope, walk: Walk): void 
       break;
     case 'RangeTableSample': {
       const method = names(body.method).join('.');
-      if (!ALLOWED_TABLESAMPLE_METHODS.has(method)) throw new GuardRefusal('function-not-allowed', `TABLESAMPLE ${method}`);
+      if (!ALLOWED_TABLESAMPLE_METHODS.has(method)) throw new GuardRefusal('function-not-allowed', `${method} (a TABLESAMPLE method)`);
       break;
     }
     case 'A_Expr':
