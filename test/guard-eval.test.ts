@@ -51,10 +51,11 @@ describe('runGuardEval', () => {
     ];
     const result = await runGuardEval({ databaseUrl: inject('stack').info.urls.postgres, catalog, dataset, guard, hostile, timeoutMs: 300 });
 
-    const concertQuestions = dataset.questions.filter((q) => q.db_id === 'concert_singer');
-    const refusedGold = concertQuestions.length + dataset.questions.filter((q) => q.db_id === 'singer' && /concert/i.test(q.query)).length;
-    expect(result.gold).toMatchObject({ queries: concertQuestions.length + 30, refused: refusedGold });
-    expect(result.gold.byDatabase.concert_singer).toEqual({ queries: concertQuestions.length, refused: concertQuestions.length });
+    const refusedIn = (db: string) => dataset.questions.filter((q) => q.db_id === db && /drop|concert/i.test(q.query)).length;
+    const concertQuestions = dataset.questions.filter((q) => q.db_id === 'concert_singer').length;
+    expect(refusedIn('concert_singer')).toBeGreaterThan(0);
+    expect(result.gold).toMatchObject({ queries: concertQuestions + 30, refused: refusedIn('concert_singer') + refusedIn('singer') });
+    expect(result.gold.byDatabase.concert_singer).toEqual({ queries: concertQuestions, refused: refusedIn('concert_singer') });
     expect(result.gold.refusals[0]).toMatchObject({ db: 'concert_singer', rule: 'no-concert', reason: `not in ${PREFIX}concert_singer` });
 
     // The first loaded database is the default scope: singer.

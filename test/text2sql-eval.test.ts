@@ -63,7 +63,7 @@ describe('runText2SqlEval', () => {
         case 'throws':
           throw new Error('provider down');
         case 'write':
-          return { sql: 'DELETE FROM singer' };
+          return { sql: `DELETE FROM ${q.db}` };
         case 'slow':
           return { sql: 'SELECT pg_sleep(5)' };
       }
@@ -86,13 +86,16 @@ describe('runText2SqlEval', () => {
     }
     expect(new Set(asked)).toEqual(new Set(DATABASES.map((db) => `${PREFIX}${db}`)));
     const outcome = (i: number) => result.outcomes[i]!;
-    expect(outcome(0)).toMatchObject({ verdict: 'error', predicted: 'DELETE FROM singer' });
+    // Each database has a table named after it: the first question's DELETE targets real rows.
+    const first = questions[0]!.db_id;
+    expect(outcome(0)).toMatchObject({ verdict: 'error', predicted: `DELETE FROM ${first}` });
     expect(outcome(0).detail).toMatch(/read-only transaction|permission denied/);
     expect(outcome(1).detail).toMatch(/statement timeout/);
     expect(outcome(2)).toMatchObject({ verdict: 'no-sql', detail: 'provider down' });
     // The DELETE did nothing.
-    const rows = await withAdmin(async (client) => (await client.query(`SELECT count(*)::int AS n FROM ${PREFIX}singer.singer`)).rows[0].n);
-    expect(rows).toBe(catalog.databases.singer!.tables.find((t) => t.name === 'singer')!.rows);
+    const rows = await withAdmin(async (client) => (await client.query(`SELECT count(*)::int AS n FROM ${PREFIX}${first}.${first}`)).rows[0].n);
+    expect(rows).toBeGreaterThan(0);
+    expect(rows).toBe(catalog.databases[first]!.tables.find((t) => t.name === first)!.rows);
     expect(renderText2SqlEval(result)).toContain(`| **all** | ${questions.length} | ${count('gold')} |`);
   });
 
