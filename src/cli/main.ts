@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../config/config.js';
 import { CliError } from './cli-error.js';
+import { askCommand } from './commands/ask.js';
 import { benchCommand } from './commands/bench.js';
 import { dbCredentialsCommand } from './commands/db-credentials.js';
 import { downCommand } from './commands/down.js';
@@ -19,6 +20,9 @@ const HELP = `Usage: npx distrag <command>
   token --role reader|writer|admin [--tenant T] [--sub S] [--ttl 1h]
                                                 print a signed token (bare, on stdout); --ttl 3600,
                                                 90s, 15m, 12h, 1d (default 1h, at most DISTRAG_MAX_TOKEN_TTL)
+  ask "QUESTION" [--tenant T] [--json]         ask the running stack in plain language (as tenant T's reader,
+                                                or as an admin over every tenant); prints the answer, the SQL
+                                                and the first rows
   seed [--scale S]                              replace the demo data (S=1: 20 universities, ~10k students)
   bench [NAME|all] [--mode single|citus|both] [--runs N] [--duration SECONDS] [--connections N]
                                                 run benchmarks (gateway, data, events, cache) on private stacks;
@@ -46,6 +50,7 @@ const COMMANDS: Record<string, (args: string[], config: ReturnType<typeof loadCo
   down: downCommand,
   status: statusCommand,
   token: tokenCommand,
+  ask: askCommand,
   seed: seedCommand,
   bench: benchCommand,
   eval: evalCommand,

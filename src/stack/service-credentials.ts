@@ -1,6 +1,17 @@
 import { roleUrl, apiRoleUrls, SERVICE_DB_ROLES } from '../db/api-roles.js';
 import type { StackSecrets } from './secrets.js';
 
+/** The paid APIs' keys from the configuration: the services that call those APIs get them explicitly. */
+export interface ApiKeys {
+  GEMINI_API_KEY?: string | undefined;
+  DISTRAG_LLM_API_KEY?: string | undefined;
+  DISTRAG_EMBED_API_KEY?: string | undefined;
+}
+
+function defined(values: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
 export type ServiceKind = 'gateway' | 'data' | 'rag' | 'cache' | 'cluster' | 'feed';
 
 /**
@@ -10,7 +21,7 @@ export type ServiceKind = 'gateway' | 'data' | 'rag' | 'cache' | 'cluster' | 'fe
  * replication role; the RAG subgraph makes per-tenant ask roles and reads as them (or, for an
  * admin's ask of every tenant, as the ask-all role); the admin URL stays with `up` and the CLI.
  */
-export function serviceCredentials(kind: ServiceKind, secrets: StackSecrets, adminUrl: string): Record<string, string> {
+export function serviceCredentials(kind: ServiceKind, secrets: StackSecrets, adminUrl: string, apiKeys: ApiKeys = {}): Record<string, string> {
   const internal = { DISTRAG_INTERNAL_SECRET: secrets.internalSecret };
   const catalog = { DISTRAG_CATALOG_DATABASE_URL: roleUrl(adminUrl, SERVICE_DB_ROLES.catalog) };
   const api = apiRoleUrls(adminUrl);
@@ -32,10 +43,11 @@ export function serviceCredentials(kind: ServiceKind, secrets: StackSecrets, adm
     case 'rag':
       return {
         ...internal,
+        ...defined({ GEMINI_API_KEY: apiKeys.GEMINI_API_KEY, DISTRAG_LLM_API_KEY: apiKeys.DISTRAG_LLM_API_KEY, DISTRAG_EMBED_API_KEY: apiKeys.DISTRAG_EMBED_API_KEY }),
         DISTRAG_RAG_DATABASE_URL: roleUrl(adminUrl, SERVICE_DB_ROLES.rag),
         DISTRAG_ASK_ALL_DATABASE_URL: roleUrl(adminUrl, SERVICE_DB_ROLES.askAll),
       };
     case 'cache':
-      return internal;
+      return { ...internal, ...defined({ GEMINI_API_KEY: apiKeys.GEMINI_API_KEY, DISTRAG_EMBED_API_KEY: apiKeys.DISTRAG_EMBED_API_KEY }) };
   }
 }

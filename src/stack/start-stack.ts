@@ -113,7 +113,7 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
       // Resolved here: a service's HOME is its run directory, not the user's.
       DISTRAG_EMBED_MODEL_DIR: modelDirForServices(config.embedModelDir, config.home, nodeRunAs !== null),
     };
-    const envFor = (kind: ServiceKind) => ({ ...commonEnv, ...serviceCredentials(kind, secrets, coordinatorUrl) });
+    const envFor = (kind: ServiceKind) => ({ ...commonEnv, ...serviceCredentials(kind, secrets, coordinatorUrl, config) });
     await step(nodeServiceSpec({ name: 'change-feed', entry: 'src/feed/main.js', host, port: config.DISTRAG_FEED_PORT, env: envFor('feed'), runAs: nodeRunAs, home: layout.runDir }));
     for (const subgraph of SUBGRAPHS) {
       await step(nodeServiceSpec({ name: `subgraph-${subgraph.name}`, entry: `subgraphs/${subgraph.name}/main.js`, host, port: config[subgraph.portKey], env: envFor(subgraph.name), runAs: nodeRunAs, home: layout.runDir }));

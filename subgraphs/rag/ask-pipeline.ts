@@ -34,13 +34,16 @@ export interface AskLimits {
 }
 
 export interface AskDependencies {
-  cache: SemanticCache;
-  catalog: SchemaCatalog;
+  /** Null: no semantic cache (e.g. the text2sql eval). */
+  cache: SemanticCache | null;
+  /** The tables known, by `schema.table` (kept up to date by SchemaCatalog). */
+  catalog: Pick<SchemaCatalog, 'tables'>;
   schemaIndex: SchemaIndex | null;
   examples: ExampleStore | null;
   llm: LlmClient | null;
-  connections: AskConnections;
-  readable: ReadableTables;
+  /** Null: this pipeline only writes SQL (generateSql, the text2sql eval). */
+  connections: AskConnections | null;
+  readable: Pick<ReadableTables, 'get'>;
   limits: AskLimits;
   log: Logger;
 }
@@ -210,7 +213,7 @@ export class AskPipeline {
 
   /** The cache's answer to the question; null when the cache is off or fails (a miss, logged). */
   async #lookup(question: string, scope: AskScope, timings: StageTimings): Promise<LookupResult | null> {
-    if (!this.deps.cache.state.enabled) return null;
+    if (!this.deps.cache?.state.enabled) return null;
     try {
       const result = await this.deps.cache.lookup(scope.cacheScope, question);
       timings.embedMs = result.embedMs;
@@ -292,6 +295,7 @@ export class AskPipeline {
   }
 
   async #execute(sql: string, params: readonly unknown[], tenant: string | null): Promise<AskSqlResult> {
+    if (!this.deps.connections) throw new Error('this ask pipeline has no database connections: it only writes SQL');
     let client;
     try {
       client = await this.deps.connections.connect(tenant);
@@ -329,7 +333,7 @@ export class AskPipeline {
   }
 
   async #store(scope: AskScope, question: string, sql: string, answer: CachedAnswer): Promise<void> {
-    if (!this.deps.cache.state.enabled) return;
+    if (!this.deps.cache?.state.enabled) return;
     try {
       await this.deps.cache.store(scope.cacheScope, { question, sql, answer });
     } catch (error) {

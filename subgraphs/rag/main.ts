@@ -33,13 +33,12 @@ await startSubgraph({
     const bus = new EventBus({ url: redisUrl, maxLen: config.DISTRAG_EVENT_STREAM_MAXLEN, log });
     const embedderState = await loadEmbedder(config, log);
     const embedder = embedderState.enabled ? embedderState.embedder : null;
-    if (!embedder) log.warn({ reason: embedderState.reason }, `no embedder: the cache is off and retrieval puts every readable table into the prompt (${embedderState.reason})`);
+    if (!embedderState.enabled) log.warn({ reason: embedderState.reason }, `no embedder: the cache is off and retrieval puts every readable table into the prompt (${embedderState.reason})`);
     // The same cache library as the cache subgraph, in process: a hit costs no extra hop.
     const cache = await SemanticCache.open({ redis, bus, embedder: embedderState, config, log, registry: metrics.registry });
     const schemaIndex = embedder ? new SchemaIndex({ chromaUrl, embedder, bm25Weight: config.DISTRAG_RAG_BM25_WEIGHT, log }) : null;
     const examples = embedder ? new ExampleStore({ chromaUrl, embedder, log }) : null;
     await schemaIndex?.open().catch((error: unknown) => log.error({ err: error }, 'the schema index could not be opened; retrieval will retry on the next schema event'));
-    await examples?.open().catch((error: unknown) => log.error({ err: error }, 'the example store could not be opened'));
     const catalog = new SchemaCatalog({
       // The ask-all role reads the catalog and the reference tables' sample values.
       read: async () => {
@@ -85,7 +84,7 @@ await startSubgraph({
         readable,
         searchPath: config.dataSchemas,
         embedder: embedder?.id ?? null,
-        collection: schemaIndex?.collection ?? '(no embedder: not indexed)',
+        collection: schemaIndex?.collectionName ?? '(no embedder: not indexed)',
         status: async () => ({ ...provider, vectorStoreReachable: await heartbeat() }),
       }),
       readiness: async () => {

@@ -3,6 +3,7 @@ import { startPrivateStack } from '../../src/stack/private-stack.js';
 import { readSecrets } from '../../src/stack/secrets.js';
 import { stackLayout } from '../../src/stack/stack-layout.js';
 import type { StackInfo } from '../../src/stack/stack-info.js';
+import { startScriptedLlm } from './scripted-llm.js';
 
 export interface SharedStack {
   home: string;
@@ -13,6 +14,8 @@ export interface SharedStack {
   ports: { gateway: number; data: number; cluster: number; feed: number; redis: number };
   /** Both gateways' GraphQL URLs (NGINX balances between them). */
   gateways: string[];
+  /** The control API of the scripted LLM the RAG subgraph asks (test/support/scripted-llm.ts). */
+  llmControlUrl: string;
 }
 
 declare module 'vitest' {
@@ -31,10 +34,17 @@ export default async function setup(project: TestProject) {
   // so that the slow-client test needs few events; schema polling at its longest (10 min, longer
   // than a suite run), so that whatever the live-schema tests see served within their timeouts,
   // events did — no wall-clock bound needed.
+  const llm = await startScriptedLlm();
   const stack = await startPrivateStack({
     prefix: 'distrag-test',
     gateways: 2,
-    env: { DISTRAG_SEED_SCALE: '0.1', DISTRAG_SUBSCRIPTION_BUFFER: '200', DISTRAG_WS_PING_MS: '2000', DISTRAG_SCHEMA_POLL_MS: '600000' },
+    env: {
+      // The RAG subgraph's LLM: a local server speaking Gemini's protocol, scripted by the tests.
+      GEMINI_API_KEY: 'test-key-1,test-key-2',
+      DISTRAG_GEMINI_BASE_URL: llm.llm.geminiBaseUrl,
+      DISTRAG_LLM_TIMEOUT_MS: '3000',
+      DISTRAG_LLM_RETRIES: '1',
+      DISTRAG_SEED_SCALE: '0.1', DISTRAG_SUBSCRIPTION_BUFFER: '200', DISTRAG_WS_PING_MS: '2000', DISTRAG_SCHEMA_POLL_MS: '600000' },
     report: (line) => console.error(`[stack] ${line}`),
   });
   // The summary reporter (same process) names the mode the suite ran in.
@@ -55,9 +65,11 @@ export default async function setup(project: TestProject) {
       feed: stack.config.DISTRAG_FEED_PORT,
       redis: stack.config.DISTRAG_REDIS_PORT,
     },
+    llmControlUrl: llm.controlUrl,
     gateways: [stack.info.urls.graphql, `http://${stack.config.DISTRAG_HOST}:${stack.config.DISTRAG_GATEWAY_PORT + 10}/graphql`],
   });
   return async () => {
     await stack.stop();
+    await llm.close();
   };
 }

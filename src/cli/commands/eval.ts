@@ -23,7 +23,7 @@ import { loadEmbedder } from '../../embed/load-embedder.js';
 import { createLogger } from '../../log/logger.js';
 import { schemaDir } from '../../paths.js';
 import { guardSql } from '../../../subgraphs/rag/guard/guard-sql.js';
-import { describeLlmProvider } from '../../../subgraphs/rag/llm-provider.js';
+import { resolveLlmSettings } from '../../../subgraphs/rag/llm/llm-settings.js';
 import { CliError } from '../cli-error.js';
 import { parseFlags } from '../parse-flags.js';
 
@@ -47,7 +47,7 @@ export async function evalCommand(args: string[], config: Config): Promise<numbe
   if (name === undefined || !EVALS.includes(name)) throw new CliError(`distrag eval: ${name === undefined ? 'name an eval' : `unknown eval "${name}"`}; known: ${EVALS.join(', ')}`, 2);
   if (values.readme && (values.out !== undefined || name !== 'cache')) throw new CliError('distrag eval cache --readme publishes bench/results/; it takes no --out (and only the cache eval has a README block)', 2);
   if (values.limit !== undefined && (name !== 'text2sql' || !/^[1-9]\d*$/.test(values.limit))) throw new CliError('distrag eval: --limit N (a positive whole number) is for text2sql only', 2);
-  if (name === 'text2sql' && !describeLlmProvider(config).llmConfigured) {
+  if (name === 'text2sql' && resolveLlmSettings(config) === null) {
     throw new CliError('distrag eval text2sql: needs an LLM provider to generate SQL; set GEMINI_API_KEY, or DISTRAG_LLM_BASE_URL (and DISTRAG_LLM_MODEL) for an OpenAI-compatible endpoint');
   }
   let dataset: SpiderDataset;
