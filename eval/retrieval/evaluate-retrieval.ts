@@ -16,6 +16,8 @@ export interface RetrievalVariant {
   label: string;
   summarize: (table: TableInfo) => string;
   bm25Weight: number;
+  /** Share of the best foreign-key neighbour's score added (see SchemaIndex). */
+  neighbourWeight: number;
 }
 
 /** A question with the tables its gold SQL reads. */
@@ -32,6 +34,7 @@ export interface VariantScores {
   id: string;
   label: string;
   bm25Weight: number;
+  neighbourWeight: number;
   /** Mean share of a question's gold tables among the top k. */
   recall: ByK;
   /** Share of questions with every gold table among the top k. */
@@ -68,6 +71,7 @@ export async function evaluateRetrieval(options: {
       log: options.log,
       namespace: `${options.namespace}${variant.id.replace(/[^a-z0-9]/gi, '_')}_`,
       summarize: variant.summarize,
+      neighbourWeight: variant.neighbourWeight,
     });
     await index.replaceAll(options.catalog);
     const rankings: string[][] = [];
@@ -101,7 +105,7 @@ export function scoreVariant(variant: RetrievalVariant, questions: GoldQuestion[
   const misses = questions
     .map((q, i) => ({ question: q.question, gold: q.gold, top3: rankings[i]!.slice(0, 3) }))
     .filter((m) => !m.gold.every((g) => m.top3.includes(g)));
-  return { id: variant.id, label: variant.label, bm25Weight: variant.bm25Weight, recall, allGold, missesAt3: misses.slice(0, MISSES_KEPT), missesAt3Count: misses.length };
+  return { id: variant.id, label: variant.label, bm25Weight: variant.bm25Weight, neighbourWeight: variant.neighbourWeight, recall, allGold, missesAt3: misses.slice(0, MISSES_KEPT), missesAt3Count: misses.length };
 }
 
 function round(value: number): number {
