@@ -1,5 +1,6 @@
 import type { Embedder } from '../../src/embed/embedder.js';
 import type { Logger } from '../../src/log/logger.js';
+import { chromaClient } from '../../subgraphs/rag/retrieve/chroma-collection.js';
 import { SchemaIndex } from '../../subgraphs/rag/retrieve/schema-index.js';
 import type { TableInfo } from '../../subgraphs/rag/retrieve/table-info.js';
 
@@ -47,7 +48,7 @@ export interface VariantScores {
 /**
  * Indexes the catalog once per variant in its own collection and runs every question through
  * SchemaIndex.search over the whole catalog (every table visible), scoring the ranks of the gold
- * tables.
+ * tables. Each variant's collection is deleted afterwards.
  */
 export async function evaluateRetrieval(options: {
   catalog: TableInfo[];
@@ -79,9 +80,9 @@ export async function evaluateRetrieval(options: {
       const batch = options.questions.slice(i, i + CONCURRENT_SEARCHES);
       rankings.push(...(await Promise.all(batch.map(async (q) => (await index.search(q.question, { k: kMax, visible })).map((r) => r.name)))));
     }
-    await index.replaceAll([]);
+    await chromaClient(options.chromaUrl).deleteCollection({ name: index.collectionName });
     scores.push(scoreVariant(variant, options.questions, rankings));
-    options.report(`${variant.label}: every gold table in the top 3 for ${(scores.at(-1)!.allGold['3']! * 100).toFixed(1)}% of questions`);
+    options.report(`${variant.label}: every gold table in the top 3 for ${(scores.at(-1)!.allGold['3']! * 100).toFixed(2)}% of questions`);
   }
   return scores;
 }
