@@ -33,6 +33,10 @@ const HELP = `Usage: npx distrag <command>
                                                 paraphrase recall and false hits per threshold, results in
                                                 bench/results/cache-eval.* (or --out DIR); --json prints the
                                                 result; --readme also rewrites the README's block
+  eval retrieval [--data DIR] [--out DIR] [--json] [--limit N] [--databases a,b]
+                                                table retrieval on Spider dev (or DIR) as one catalog:
+                                                gold tables in the top k per ablation, results in
+                                                bench/results/retrieval-eval.* (or --out DIR)
   install-citus [--from-source DIR] [--version X.Y] [--dry-run]
                                                 install the citus extension (CITUS mode): from Citus's
                                                 package repository, or by building a source tree

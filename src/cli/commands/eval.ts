@@ -16,6 +16,8 @@ import { predictWithPipeline } from '../../../eval/text2sql/predict-with-pipelin
 import { renderText2SqlEval, TEXT2SQL_EVAL_TITLE } from '../../../eval/text2sql/render-text2sql-eval.js';
 import { runText2SqlEval } from '../../../eval/text2sql/run-text2sql-eval.js';
 import type { Text2SqlQuestion, Text2SqlResult } from '../../../eval/text2sql/text2sql-result.js';
+import { renderRetrievalEval } from '../../../eval/retrieval/render-retrieval-eval.js';
+import { runRetrievalEval } from '../../../eval/retrieval/run-retrieval-eval.js';
 import { defaultSpiderDir, loadSpiderDataset, SpiderDatasetError, type SpiderDataset } from '../../../eval/spider/spider-dataset.js';
 import type { Config } from '../../config/config.js';
 import type { Embedder } from '../../embed/embedder.js';
@@ -25,9 +27,9 @@ import { schemaDir } from '../../paths.js';
 import { guardSql } from '../../../subgraphs/rag/guard/guard-sql.js';
 import { resolveLlmSettings } from '../../../subgraphs/rag/llm/llm-settings.js';
 import { CliError } from '../cli-error.js';
-import { parseFlags } from '../parse-flags.js';
+import { parseCount, parseFlags } from '../parse-flags.js';
 
-const EVALS = ['cache', 'text2sql', 'guard'];
+const EVALS = ['cache', 'retrieval', 'text2sql', 'guard'];
 
 /**
  * `distrag eval text2sql [--limit N]` and `distrag eval guard`: see `spiderPostgresEval` below.
@@ -35,16 +37,21 @@ const EVALS = ['cache', 'text2sql', 'guard'];
  * on a Spider-format dataset (see eval/cache/evaluate-cache.ts). Writes cache-eval.{json,md,svg}
  * to --out (bench/results/), prints the table (or with --json the result) on stdout, progress on
  * stderr; --readme also rewrites the README's block from this run.
+ *
+ * `distrag eval retrieval [--data DIR] [--out DIR] [--json] [--limit N] [--databases a,b]`: table
+ * retrieval's recall of the gold tables (see eval/retrieval/run-retrieval-eval.ts), on a private
+ * Chroma; writes retrieval-eval.{json,md,svg} the same way.
  */
 export async function evalCommand(args: string[], config: Config): Promise<number> {
   const { values, positionals } = parseFlags(
     'eval',
     args,
-    { data: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, readme: { type: 'boolean' }, limit: { type: 'string' } },
+    { data: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, readme: { type: 'boolean' }, limit: { type: 'string' }, databases: { type: 'string' } },
     1,
   );
   const name = positionals[0];
   if (name === undefined || !EVALS.includes(name)) throw new CliError(`distrag eval: ${name === undefined ? 'name an eval' : `unknown eval "${name}"`}; known: ${EVALS.join(', ')}`, 2);
+  if (name === 'retrieval') return retrievalEval(values, config);
   if (values.readme && (values.out !== undefined || name !== 'cache')) throw new CliError('distrag eval cache --readme publishes bench/results/; it takes no --out (and only the cache eval has a README block)', 2);
   if (values.limit !== undefined && (name !== 'text2sql' || !/^[1-9]\d*$/.test(values.limit))) throw new CliError('distrag eval: --limit N (a positive whole number) is for text2sql only', 2);
   if (name === 'text2sql' && resolveLlmSettings(config) === null) {
@@ -122,5 +129,34 @@ async function spiderPostgresEval(name: 'text2sql' | 'guard', options: { dataset
     return 0;
   } finally {
     await server.stop();
+  }
+}
+
+async function retrievalEval(values: { data?: string; out?: string; json?: boolean; readme?: boolean; limit?: string; databases?: string }, config: Config): Promise<number> {
+  if (values.readme) throw new CliError('distrag eval retrieval: --readme is not supported; read bench/results/retrieval-eval.md', 2);
+  const limit = values.limit === undefined ? undefined : parseCount('eval retrieval', 'limit', values.limit, 0, 1, 1_000_000);
+  const databases = values.databases === undefined ? undefined : new Set(values.databases.split(',').map((d) => d.trim()).filter((d) => d !== ''));
+  let dataset: SpiderDataset;
+  try {
+    dataset = loadSpiderDataset(path.resolve(values.data ?? defaultSpiderDir()));
+  } catch (error) {
+    if (error instanceof SpiderDatasetError) throw new CliError(`distrag eval retrieval: ${error.message}; pass --data DIR, a directory in Spider's format`);
+    throw error;
+  }
+  const unknown = [...(databases ?? [])].filter((d) => !dataset.schemas.has(d));
+  if (unknown.length > 0) throw new CliError(`distrag eval retrieval: --databases names ${unknown.join(', ')}, not in ${dataset.dir}/tables.json`, 2);
+  const outDir = path.resolve(values.out ?? resultsDir);
+  const report = (line: string) => console.error(`distrag eval retrieval: ${line}`);
+  const log = createLogger('eval', 'warn');
+  const state = await loadEmbedder(config, log);
+  if (!state.enabled) throw new CliError(`distrag eval retrieval: no embedder: ${state.reason}`);
+  try {
+    const { result, files } = await runRetrievalEval({ dataset, outDir, embedder: state.embedder, bm25Weight: config.DISTRAG_RAG_BM25_WEIGHT, databases, limit, log, report });
+    report(`wrote ${files.join(', ')}`);
+    if (values.json) console.log(JSON.stringify(result, null, 2));
+    else console.log(renderRetrievalEval(result, path.join(outDir, 'retrieval-eval.svg')));
+    return 0;
+  } finally {
+    await state.embedder.close();
   }
 }

@@ -1,0 +1,28 @@
+import { shortCommit } from '../../bench/bench-result.js';
+import { RETRIEVAL_KS } from './evaluate-retrieval.js';
+import type { RetrievalEvalResult } from './retrieval-eval-result.js';
+
+export const RETRIEVAL_EVAL_TITLE = 'Table retrieval: gold tables in the top k on Spider dev (`npx distrag eval retrieval`)';
+
+/** The eval as markdown: where and what it measured, one row per ablation, the plot at `plotPath`. */
+export function renderRetrievalEval(result: RetrievalEvalResult, plotPath: string | null): string {
+  const c = result.counts;
+  const header = ['retrieval', ...RETRIEVAL_KS.map((k) => `all gold in top ${k}`), ...RETRIEVAL_KS.map((k) => `recall@${k}`)];
+  const lines = [
+    `- Commit \`${shortCommit(result)}\`, measured ${result.date} in ${Math.round(result.elapsedSeconds)} s; data \`${result.data}\`: ${c.questions} questions over one catalog of ${c.tables} tables from ${c.databases} databases (${c.goldByTokenScan} gold queries read by token scan, ${c.skipped} skipped).`,
+    `- Embedder \`${result.embedder}\`; every search over the whole catalog through \`SchemaIndex.search\` (Chroma).`,
+    ...result.notes.map((n) => `- ${n}`),
+    '',
+    ...(plotPath === null ? [] : [`![Share of questions with every gold table in the top k](${plotPath})`, '']),
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...result.variants.map((v) => `| ${v.label} | ${RETRIEVAL_KS.map((k) => percent(v.allGold[String(k)]!)).join(' | ')} | ${RETRIEVAL_KS.map((k) => v.recall[String(k)]!.toFixed(3)).join(' | ')} |`),
+    '',
+    ...result.method.map((m) => `- ${m}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(2)}%`;
+}
