@@ -50,7 +50,7 @@ export const SERVICE_DB_ROLES = {
    * its owner) for the login role of a tenant's asks. It reads no table itself.
    */
   rag: 'distrag_rag',
-  /** An admin's `ask` without a tenant: SELECT on every exposed table (member of the ask group), every row (BYPASSRLS). */
+  /** An admin's `ask` without a tenant: SELECT on every exposed table (member of the ask group), every row (BYPASSRLS); reads the catalog for the schema index. */
   askAll: 'distrag_ask_all',
 } as const;
 
@@ -110,7 +110,12 @@ function roleSpecs(client: pg.ClientBase): DbRoleSpec[] {
         `GRANT EXECUTE ON FUNCTION distrag_meta.ensure_ask_role(text, text) TO ${q(rag)}`,
       ],
     },
-    { name: askAll, attributes: `${base} NOREPLICATION BYPASSRLS`, grants: [`GRANT ${q(ASK_GROUP_ROLE)} TO ${q(askAll)}`] },
+    {
+      // Also reads the catalog for the RAG subgraph's schema index (tenancy needs the reference registry).
+      name: askAll,
+      attributes: `${base} NOREPLICATION BYPASSRLS`,
+      grants: [`GRANT ${q(ASK_GROUP_ROLE)} TO ${q(askAll)}`, `GRANT USAGE ON SCHEMA distrag_meta TO ${q(askAll)}`, `GRANT SELECT ON distrag_meta.reference_tables TO ${q(askAll)}`],
+    },
   ];
 }
 
