@@ -202,7 +202,8 @@ describe('compose.yaml', () => {
     expect(credentialKeys('data')).toEqual(['DISTRAG_CATALOG_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET', 'DISTRAG_OPERATOR_DATABASE_URL', 'DISTRAG_READER_DATABASE_URL', 'DISTRAG_WRITER_DATABASE_URL']);
     expect(credentialKeys('cluster')).toEqual(['DISTRAG_CATALOG_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET']);
     expect(credentialKeys('feed')).toEqual(['DISTRAG_FEED_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET']);
-    for (const name of ['rag', 'cache']) expect(credentialKeys(name)).toEqual(['DISTRAG_INTERNAL_SECRET']);
+    expect(credentialKeys('rag')).toEqual(['DISTRAG_ASK_ALL_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET', 'DISTRAG_RAG_DATABASE_URL']);
+    expect(credentialKeys('cache')).toEqual(['DISTRAG_INTERNAL_SECRET']);
     for (const name of ['backup', 'recovery']) expect(credentialKeys(name)).toEqual(['DISTRAG_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET']);
     for (const [name, s] of nodeServices) {
       if (name === 'backup' || name === 'recovery') continue;
@@ -220,6 +221,8 @@ describe('compose.yaml', () => {
     expect(roleOf('data', 'DISTRAG_CATALOG_DATABASE_URL')).toBe(SERVICE_DB_ROLES.catalog);
     expect(roleOf('cluster', 'DISTRAG_CATALOG_DATABASE_URL')).toBe(SERVICE_DB_ROLES.catalog);
     expect(roleOf('feed', 'DISTRAG_FEED_DATABASE_URL')).toBe(SERVICE_DB_ROLES.feed);
+    expect(roleOf('rag', 'DISTRAG_RAG_DATABASE_URL')).toBe(SERVICE_DB_ROLES.rag);
+    expect(roleOf('rag', 'DISTRAG_ASK_ALL_DATABASE_URL')).toBe(SERVICE_DB_ROLES.askAll);
   });
 
   it('points the gateway at each subgraph service on the port it listens on', () => {

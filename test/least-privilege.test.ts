@@ -64,7 +64,7 @@ describe('least privilege: each service holds only the credentials it uses', () 
       'DISTRAG_WRITER_DATABASE_URL',
     ]);
     expect(keysWith('subgraph-cluster')).toEqual(['DISTRAG_CATALOG_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET']);
-    expect(keysWith('subgraph-rag')).toEqual(['DISTRAG_INTERNAL_SECRET']);
+    expect(keysWith('subgraph-rag')).toEqual(['DISTRAG_ASK_ALL_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET', 'DISTRAG_RAG_DATABASE_URL']);
     expect(keysWith('subgraph-cache')).toEqual(['DISTRAG_INTERNAL_SECRET']);
     expect(keysWith('change-feed')).toEqual(['DISTRAG_FEED_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET']);
     // The user-token secret is the gateway's alone.
@@ -78,6 +78,8 @@ describe('least privilege: each service holds only the credentials it uses', () 
       }
     }
     expect(new URL(byName.get('change-feed')!.env.get('DISTRAG_FEED_DATABASE_URL')!).username).toBe(SERVICE_DB_ROLES.feed);
+    expect(new URL(byName.get('subgraph-rag')!.env.get('DISTRAG_RAG_DATABASE_URL')!).username).toBe(SERVICE_DB_ROLES.rag);
+    expect(new URL(byName.get('subgraph-rag')!.env.get('DISTRAG_ASK_ALL_DATABASE_URL')!).username).toBe(SERVICE_DB_ROLES.askAll);
   });
 
   it('the service roles are not superusers and have only their attributes', async () => {
@@ -86,8 +88,11 @@ describe('least privilege: each service holds only the credentials it uses', () 
       [Object.values(SERVICE_DB_ROLES)],
     );
     expect(rows).toEqual([
+      // An admin's ask of every tenant: every row, but SELECT only (see below).
+      { rolname: 'distrag_ask_all', rolsuper: false, rolreplication: false, rolbypassrls: true, rolcreaterole: false, rolcreatedb: false },
       { rolname: 'distrag_catalog', rolsuper: false, rolreplication: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false },
       { rolname: 'distrag_feed', rolsuper: false, rolreplication: true, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false },
+      { rolname: 'distrag_rag', rolsuper: false, rolreplication: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false },
     ]);
   });
 
@@ -115,12 +120,61 @@ describe('least privilege: each service holds only the credentials it uses', () 
     });
   });
 
+  it('the RAG role can make ask roles through ensure_ask_role, but not read tenant rows, secure tables or make roles itself', async () => {
+    await asServiceRole(SERVICE_DB_ROLES.rag, async (client) => {
+      const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_class WHERE relname = 'students'`);
+      expect(rows[0]!.n).toBeGreaterThan(0);
+      for (const table of ['students', 'enrollments', 'universities']) {
+        await expect(client.query(`SELECT * FROM ${table} LIMIT 1`), table).rejects.toThrow(/permission denied/);
+      }
+      // EXECUTE is granted: the function itself answers (here refusing a short password), not the privilege check.
+      await expect(client.query(`SELECT distrag_meta.ensure_ask_role('1', 'short')`)).rejects.toMatchObject({ code: '22023' });
+      await expect(client.query(`SELECT distrag_meta.secure_table('students'::regclass, 'university_id')`)).rejects.toThrow(/permission denied/);
+      await expect(client.query(`CREATE ROLE distrag_t_lp_test LOGIN`)).rejects.toThrow(/permission denied/);
+      await expect(client.query(`GRANT distrag_asker TO distrag_rag`)).rejects.toThrow(/permission denied|must have admin option/);
+    });
+    const [grants] = await adminQuery<{ ensure: boolean; secure: boolean }>(
+      `SELECT has_function_privilege('distrag_rag', 'distrag_meta.ensure_ask_role(text, text)', 'EXECUTE') AS ensure,
+              has_function_privilege('distrag_rag', 'distrag_meta.secure_table(regclass, name)', 'EXECUTE') AS secure`,
+    );
+    expect(grants).toEqual({ ensure: true, secure: false });
+  });
+
+  it('the ask group cannot log in and holds SELECT only; the ask-all role reads every tenant but writes nothing', async () => {
+    const [group] = await adminQuery<{ rolcanlogin: boolean; rolbypassrls: boolean; writes: string[] }>(
+      `SELECT r.rolcanlogin, r.rolbypassrls,
+              ARRAY(SELECT c.relname || ':' || p FROM pg_class c CROSS JOIN unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p
+                     WHERE c.relname IN ('universities', 'departments', 'students', 'courses', 'enrollments') AND c.relkind IN ('r', 'p')
+                       AND has_table_privilege(r.rolname, c.oid, p)) AS writes
+         FROM pg_roles r WHERE r.rolname = 'distrag_asker'`,
+    );
+    expect(group).toEqual({ rolcanlogin: false, rolbypassrls: false, writes: [] });
+    // Not even with the password scheme of the service roles.
+    await expect(asServiceRole('distrag_asker', async () => undefined)).rejects.toMatchObject({ code: expect.stringMatching(/^28/) });
+
+    await asServiceRole(SERVICE_DB_ROLES.askAll, async (client) => {
+      const { rows } = await client.query<{ tenants: number }>('SELECT count(DISTINCT university_id)::int AS tenants FROM students');
+      const [all] = await adminQuery<{ tenants: number }>('SELECT count(DISTINCT university_id)::int AS tenants FROM students');
+      expect(rows[0]!.tenants).toBe(all!.tenants);
+      await expect(client.query(`UPDATE students SET first_name = first_name WHERE false`)).rejects.toThrow(/permission denied/);
+      await expect(client.query(`SELECT distrag_meta.ensure_ask_role('1', repeat('x', 40))`)).rejects.toThrow(/permission denied/);
+    });
+  });
+
   it('`distrag db-credentials` prints the passwords the roles log in with (for compose .env files)', async () => {
     const result = runCli(['db-credentials'], { DISTRAG_HOME: inject('stack').home });
     expect(result.code, result.stderr).toBe(0);
     const lines = new Map(result.stdout.trim().split('\n').map((line) => line.split('=', 2) as [string, string]));
     expect([...lines.keys()].sort()).toEqual(
-      ['DISTRAG_CATALOG_DB_PASSWORD', 'DISTRAG_FEED_DB_PASSWORD', 'DISTRAG_OPERATOR_DB_PASSWORD', 'DISTRAG_READER_DB_PASSWORD', 'DISTRAG_WRITER_DB_PASSWORD'],
+      [
+        'DISTRAG_ASK_ALL_DB_PASSWORD',
+        'DISTRAG_CATALOG_DB_PASSWORD',
+        'DISTRAG_FEED_DB_PASSWORD',
+        'DISTRAG_OPERATOR_DB_PASSWORD',
+        'DISTRAG_RAG_DB_PASSWORD',
+        'DISTRAG_READER_DB_PASSWORD',
+        'DISTRAG_WRITER_DB_PASSWORD',
+      ],
     );
     const url = new URL(inject('stack').info.urls.postgres);
     url.username = SERVICE_DB_ROLES.catalog;

@@ -1,9 +1,9 @@
 import { RETRIEVAL_KS } from './evaluate-retrieval.js';
 import type { RetrievalEvalResult } from './retrieval-eval-result.js';
 
-const WIDTH = 760;
+const WIDTH = 860;
 const HEIGHT = 420;
-const PLOT = { left: 64, right: 280, top: 36, bottom: 52 };
+const PLOT = { left: 64, right: 320, top: 36, bottom: 52 };
 const COLORS = ['#7f7f7f', '#1f77b4', '#ff7f0e', '#d62728', '#2ca02c', '#9467bd'];
 /** The y axis starts here: below it every variant is far from useful. */
 const Y_FROM = 0.4;
