@@ -207,6 +207,6 @@ describe('distrag eval cache', () => {
   it('refuses an unknown eval', () => {
     const result = runCli(['eval', 'speed'], {});
     expect(result.code).toBe(2);
-    expect(result.stderr.trim()).toBe('distrag eval: unknown eval "speed"; known: cache');
+    expect(result.stderr.trim()).toBe('distrag eval: unknown eval "speed"; known: cache, retrieval, text2sql, guard');
   });
 });

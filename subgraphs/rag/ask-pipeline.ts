@@ -303,11 +303,15 @@ export class AskPipeline {
       if (error instanceof SafeError) throw error;
       throw clusterUnavailable('the database cannot be reached; try again shortly', error);
     }
+    const { limits } = this.deps;
     try {
-      const { limits } = this.deps;
-      return await executeAskSql(client, sql, params, { searchPath: limits.searchPath, statementTimeoutMs: limits.statementTimeoutMs, rowCap: limits.rowCap });
-    } finally {
+      const result = await executeAskSql(client, sql, params, { searchPath: limits.searchPath, statementTimeoutMs: limits.statementTimeoutMs, rowCap: limits.rowCap });
       client.release();
+      return result;
+    } catch (error) {
+      // A connection that failed for another reason than the statement itself is not reused.
+      client.release(classifyAskError(error).kind === 'sql' ? undefined : (error as Error));
+      throw error;
     }
   }
 

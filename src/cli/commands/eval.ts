@@ -12,10 +12,10 @@ import { runGuardEval } from '../../../eval/guard/run-guard-eval.js';
 import { loadSpiderIntoPostgres } from '../../../eval/spider/load-spider-into-postgres.js';
 import type { SpiderCatalog } from '../../../eval/spider/spider-catalog.js';
 import { startEvalPostgres } from '../../../eval/spider/start-eval-postgres.js';
-import { predictWithPipeline } from '../../../eval/text2sql/predict-with-pipeline.js';
+import { createPipelinePredictor } from '../../../eval/text2sql/pipeline-predictor.js';
 import { renderText2SqlEval, TEXT2SQL_EVAL_TITLE } from '../../../eval/text2sql/render-text2sql-eval.js';
 import { runText2SqlEval } from '../../../eval/text2sql/run-text2sql-eval.js';
-import type { Text2SqlQuestion, Text2SqlResult } from '../../../eval/text2sql/text2sql-result.js';
+import type { Text2SqlResult } from '../../../eval/text2sql/text2sql-result.js';
 import { renderRetrievalEval } from '../../../eval/retrieval/render-retrieval-eval.js';
 import { runRetrievalEval } from '../../../eval/retrieval/run-retrieval-eval.js';
 import { defaultSpiderDir, loadSpiderDataset, SpiderDatasetError, type SpiderDataset } from '../../../eval/spider/spider-dataset.js';
@@ -110,8 +110,13 @@ async function spiderPostgresEval(name: 'text2sql' | 'guard', options: { dataset
     let markdown: string;
     let result: Text2SqlResult | GuardEvalResult;
     if (name === 'text2sql') {
-      const predict = (q: Text2SqlQuestion) => predictWithPipeline(options.config, q);
-      const run = await runText2SqlEval({ catalog, databaseUrl: server.url, dataset: options.dataset, predict, limit: options.limit, concurrency: options.config.DISTRAG_LLM_CONCURRENCY, report });
+      const predictor = await createPipelinePredictor({ config: options.config, databaseUrl: server.url, catalog, log: createLogger('eval', 'warn') });
+      let run: Text2SqlResult;
+      try {
+        run = await runText2SqlEval({ catalog, databaseUrl: server.url, dataset: options.dataset, predict: predictor.predict, limit: options.limit, concurrency: options.config.DISTRAG_LLM_CONCURRENCY, report });
+      } finally {
+        await predictor.close();
+      }
       const reasons = new Set(run.outcomes.map((o) => (o.verdict === 'no-sql' ? o.detail : null)));
       if (run.overall.noSql === run.overall.questions && reasons.size === 1) throw new CliError(`distrag eval text2sql: no SQL for any question: ${[...reasons][0] ?? 'the predictor gave none'}`);
       [result, markdown] = [run, `### ${TEXT2SQL_EVAL_TITLE}\n\n${renderText2SqlEval(run)}`];
