@@ -145,7 +145,7 @@ describe('routing', () => {
     expect([delta(middle, before, 'single-subgraph'), delta(middle, before, 'path:direct'), delta(middle, before, 'path:planned')]).toEqual([1, 1, 0]);
     const mixed = await graphql('{ students(limit: 1) { studentId } ragStatus { llmConfigured } cacheStats { enabled } }', { token: await tokenFor('admin') });
     expect(mixed.body.errors).toBeUndefined();
-    expect(mixed.body.data).toMatchObject({ ragStatus: { llmConfigured: false }, cacheStats: { enabled: true } });
+    expect(mixed.body.data).toMatchObject({ ragStatus: { llmConfigured: true }, cacheStats: { enabled: true } });
     // Planned by the gateway: one call per subgraph; the data subgraph answers its part directly,
     // the others (no shortcut of their own) through Apollo.
     expect(mixed.headers.get(EXECUTION_PATH_HEADER)).toBe('planned');

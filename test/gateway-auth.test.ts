@@ -56,7 +56,7 @@ describe('gateway authentication (CONTRACT §4)', () => {
     expect(body.errors).toBeUndefined();
     expect(body.data).toMatchObject({
       cluster: { nodes: expect.arrayContaining([{ name: 'coordinator', role: 'COORDINATOR', status: 'UP' }]) },
-      ragStatus: { llmConfigured: false, vectorStoreReachable: true },
+      ragStatus: { llmConfigured: true, vectorStoreReachable: true },
       cacheStats: { enabled: true },
     });
     expect(['SINGLE', 'CITUS']).toContain((body.data?.cluster as { mode: string }).mode);

@@ -21,7 +21,8 @@ export type CatalogPhase = 'starting' | 'ready' | 'failed';
  * The tables the ask path knows, kept in line with the database: read at start (the index is
  * rebuilt when its documents differ), then after each schema event (DDL, the data subgraph's new
  * schema once it has secured a table, a resync) re-read and compared by summary, so that only the
- * tables whose summary changed are re-embedded and dropped tables leave the index.
+ * tables whose summary changed are re-embedded and dropped tables leave the index. A resync (events
+ * may have been missed) and the admin's `reindex` rebuild the index in full.
  */
 export class SchemaCatalog {
   #tables = new Map<string, TableInfo>();
@@ -29,6 +30,8 @@ export class SchemaCatalog {
   #indexedAt: Date | null = null;
   #follower: Follower | null = null;
   #timer: NodeJS.Timeout | null = null;
+  /** A resync arrived since the last refresh: the next one rebuilds the index in full. */
+  #fullPending = false;
   #running: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: SchemaCatalogOptions) {}
@@ -59,9 +62,12 @@ export class SchemaCatalog {
       kinds: ['schema'],
       after: { schema: after },
       onEvents: (events) => {
-        if (events.some((d) => ['ddl', 'subgraph-schema', 'resync'].includes((d.event as { type: string }).type))) this.#schedule();
+        const types = events.map((d) => (d.event as { type: string }).type);
+        if (types.includes('resync')) this.#schedule(true);
+        else if (types.some((t) => t === 'ddl' || t === 'subgraph-schema')) this.#schedule(false);
       },
-      onResync: () => this.#schedule(),
+      // Events may have been missed: everything may have changed.
+      onResync: () => this.#schedule(true),
     });
   }
 
@@ -76,11 +82,14 @@ export class SchemaCatalog {
     await this.#running.catch(() => undefined);
   }
 
-  #schedule(): void {
+  #schedule(full: boolean): void {
+    this.#fullPending ||= full;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      this.#serialised(() => this.#refresh(false)).then(
+      const rebuild = this.#fullPending;
+      this.#fullPending = false;
+      this.#serialised(() => this.#refresh(rebuild)).then(
         () => {
           this.#phase = 'ready';
         },
