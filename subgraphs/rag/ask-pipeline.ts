@@ -120,45 +120,34 @@ export class AskPipeline {
     const llm = this.#llm();
     const readable = await this.#readable();
     const context = await this.#retrieve(text, scope, readable, timings);
-    const failed: FailedAttempt[] = [];
-    let lastRefusal: Extract<GuardVerdict, { safe: false }> | null = null;
-    for (let attempt = 1; attempt <= 1 + this.deps.limits.sqlRetries; attempt++) {
-      const written = await this.#write(llm, text, context, failed, timings);
-      if (written.sql === null) continue;
-      const verdict = await this.#guard(written.sql, readable, timings);
-      if (!verdict.safe) {
-        lastRefusal = verdict;
-        failed.push({ sql: written.sql, error: verdict.reason });
-        continue;
-      }
+    return this.#attempts<AskAnswer>(llm, text, context, readable, timings, async (written, tables, attempt) => {
       const executeStarted = performance.now();
       let result: AskSqlResult;
       try {
         result = await this.#execute(written.sql, [], scope.tenant);
       } catch (error) {
-        failed.push({ sql: written.sql, error: this.#executionFailure(error) });
-        lastRefusal = null;
-        continue;
+        return { failed: this.#executionFailure(error) };
       } finally {
         timings.executeMs += elapsed(executeStarted);
       }
       const answer = await this.#synthesize(llm, text, written.sql, result, timings);
-      const payload: CachedAnswer = { answer: answer.text, columns: result.columns, rows: result.rows, truncated: result.truncated, tables: verdict.tables, model: answer.model };
+      const payload: CachedAnswer = { answer: answer.text, columns: result.columns, rows: result.rows, truncated: result.truncated, tables, model: answer.model };
       await this.#store(scope, text, written.sql, payload);
       return {
-        ...payload,
-        ...result,
-        sql: written.sql,
-        params: [],
-        cached: false,
-        cacheOutcome: 'MISS',
-        similarity: null,
-        attempts: attempt,
-        tenant: scope.tenant,
-        timings: { ...timings, totalMs: elapsed(started) },
+        done: {
+          ...payload,
+          ...result,
+          sql: written.sql,
+          params: [],
+          cached: false,
+          cacheOutcome: 'MISS',
+          similarity: null,
+          attempts: attempt,
+          tenant: scope.tenant,
+          timings: { ...timings, totalMs: elapsed(started) },
+        },
       };
-    }
-    throw this.#gaveUp(failed, lastRefusal);
+    });
   }
 
   /** The SQL for a question, checked by the guard, not run (a cached SQL counts). */
@@ -176,17 +165,39 @@ export class AskPipeline {
     }
     const llm = this.#llm();
     const context = await this.#retrieve(text, scope, readable, timings);
+    return this.#attempts<SqlPlan>(llm, text, context, readable, timings, async (written, tables, attempt) => ({
+      done: { sql: written.sql, params: [], tables, retrievedTables: context.tables, examples: context.examples.length, cacheOutcome: 'MISS', similarity: null, model: written.model, attempts: attempt, timings: { ...timings, totalMs: elapsed(started) } },
+    }));
+  }
+
+  /**
+   * Up to 1 + sqlRetries attempts: the model writes SQL, the guard checks it, `use` tries what
+   * passed. A guard refusal or what `use` reports as failed is shown to the model next time; after
+   * the last attempt, UNSAFE_SQL when the guard refused last, else BAD_USER_INPUT.
+   */
+  async #attempts<T>(
+    llm: LlmClient,
+    question: string,
+    context: { summaries: string[]; examples: PromptExample[] },
+    readable: ReadonlySet<string>,
+    timings: StageTimings,
+    use: (written: { sql: string; model: string }, tables: string[], attempt: number) => Promise<{ done: T } | { failed: string }>,
+  ): Promise<T> {
     const failed: FailedAttempt[] = [];
     let lastRefusal: Extract<GuardVerdict, { safe: false }> | null = null;
     for (let attempt = 1; attempt <= 1 + this.deps.limits.sqlRetries; attempt++) {
-      const written = await this.#write(llm, text, context, failed, timings);
+      const written = await this.#write(llm, question, context, failed, timings);
       if (written.sql === null) continue;
       const verdict = await this.#guard(written.sql, readable, timings);
-      if (verdict.safe) {
-        return { sql: written.sql, params: [], tables: verdict.tables, retrievedTables: context.tables, examples: context.examples.length, cacheOutcome: 'MISS', similarity: null, model: written.model, attempts: attempt, timings: { ...timings, totalMs: elapsed(started) } };
+      if (!verdict.safe) {
+        lastRefusal = verdict;
+        failed.push({ sql: written.sql, error: verdict.reason });
+        continue;
       }
-      lastRefusal = verdict;
-      failed.push({ sql: written.sql, error: verdict.reason });
+      const outcome = await use({ sql: written.sql, model: written.model }, verdict.tables, attempt);
+      if ('done' in outcome) return outcome.done;
+      lastRefusal = null;
+      failed.push({ sql: written.sql, error: outcome.failed });
     }
     throw this.#gaveUp(failed, lastRefusal);
   }
