@@ -38,6 +38,8 @@ export interface AskLoad {
   otherOutcomes: number;
   /** Median of each stage over the timed answers (ms, as the answers' `timings` say). */
   stages: Record<AskStage, number>;
+  /** Median over the timed answers of `totalMs` less the six stages (which tables the caller may read, storing the answer). */
+  unstagedMs: number;
   /** Median over the timed answers of the end-to-end latency less the pipeline's `totalMs`. */
   outsideMs: number;
   /** The first failure's message, to report; null when none failed. */
@@ -53,6 +55,7 @@ interface AskReply {
 export async function askLoad(options: AskLoadOptions): Promise<AskLoad> {
   const latencies: number[] = [];
   const outside: number[] = [];
+  const unstaged: number[] = [];
   const stages = Object.fromEntries(ASK_STAGES.map((s) => [s, [] as number[]])) as Record<AskStage, number[]>;
   let errors = 0;
   let otherOutcomes = 0;
@@ -84,6 +87,7 @@ export async function askLoad(options: AskLoadOptions): Promise<AskLoad> {
       } else {
         latencies.push(latency);
         outside.push(latency - answer.timings.totalMs);
+        unstaged.push(ASK_STAGES.reduce((rest, s) => (s === 'totalMs' ? rest : rest - answer.timings[s]), answer.timings.totalMs));
         for (const stage of ASK_STAGES) stages[stage].push(answer.timings[stage]);
       }
     }
@@ -102,6 +106,7 @@ export async function askLoad(options: AskLoadOptions): Promise<AskLoad> {
     errors,
     otherOutcomes,
     stages: Object.fromEntries(ASK_STAGES.map((s) => [s, median(stages[s])])) as Record<AskStage, number>,
+    unstagedMs: median(unstaged),
     outsideMs: median(outside),
     firstError,
   };
