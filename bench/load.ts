@@ -12,9 +12,13 @@ export interface Load {
   errors: number;
 }
 
-/** Summary of latency samples (ms); p is taken as HdrHistogram does: the smallest sample with p % at or below it. */
+/** Summary of latency samples (ms); percentiles as `percentile` takes them. */
 export function latencySummary(samples: number[]): Pick<Load, 'meanMs' | 'p50Ms' | 'p99Ms'> {
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(Math.max(Math.ceil((p / 100) * sorted.length), 1), sorted.length) - 1]!);
-  return { meanMs: sorted.length === 0 ? 0 : sorted.reduce((a, b) => a + b, 0) / sorted.length, p50Ms: at(50), p99Ms: at(99) };
+  return { meanMs: sorted.length === 0 ? 0 : sorted.reduce((a, b) => a + b, 0) / sorted.length, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
+}
+
+/** The p-th percentile of samples sorted ascending (0 when there are none), as HdrHistogram takes it: the smallest sample with p % at or below it. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted.length === 0 ? 0 : sorted[Math.min(Math.max(Math.ceil((p / 100) * sorted.length), 1), sorted.length) - 1]!;
 }

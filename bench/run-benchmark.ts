@@ -1,5 +1,6 @@
 import type { Config } from '../src/config/config.js';
 import type { ClusterMode } from '../src/db/bootstrap/migrations.js';
+import { askBenchmark } from './ask-benchmark.js';
 import { RESULT_FORMAT, type BenchOutcome, type BenchResult } from './bench-result.js';
 import { cacheBenchmark } from './cache-benchmark.js';
 import { dataBenchmark } from './data-benchmark.js';
@@ -25,6 +26,7 @@ export const BENCHMARKS: Record<string, (options: BenchmarkOptions) => Promise<B
   data: dataBenchmark,
   events: eventsBenchmark,
   cache: cacheBenchmark,
+  ask: askBenchmark,
 };
 
 /** Runs one benchmark in one mode and saves its result (see `saveResult`); returns the files written. */

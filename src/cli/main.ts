@@ -25,7 +25,7 @@ const HELP = `Usage: npx distrag <command>
                                                 and the first rows
   seed [--scale S]                              replace the demo data (S=1: 20 universities, ~10k students)
   bench [NAME|all] [--mode single|citus|both] [--runs N] [--duration SECONDS] [--connections N]
-                                                run benchmarks (gateway, data, events, cache) on private stacks;
+                                                run benchmarks (gateway, data, events, cache, ask) on private stacks;
                                                 results in bench/results/, tables in the README
   bench --readme [NAME]                         rewrite the README's tables from bench/results/
   eval cache [--data DIR] [--out DIR] [--json] [--readme]
