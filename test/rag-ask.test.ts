@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminQuery, eventually, gqlData, gqlErrorCode } from './support/database.js';
+import { runCli } from './support/run-cli.js';
 import { llmCalls, scriptLlm } from './support/scripted-llm.js';
 
 /**
@@ -176,5 +177,30 @@ describe('generateSql and the schema index', () => {
     expect(call!.prompt).toContain('SELECT last_name FROM students ORDER BY gpa DESC LIMIT 5');
     expect((await gqlErrorCode('reader', '3', 'mutation { addExample(question: "x", sql: "SELECT 1") { id } }')).code).toBe('FORBIDDEN');
     expect((await gqlErrorCode('admin', null, 'mutation { addExample(question: "x", sql: "DELETE FROM students") { id } }')).code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('npx distrag ask', () => {
+  it('prints the answer, the SQL and the rows as a table; refuses a missing question', async () => {
+    const m = marker();
+    await scriptLlm(
+      control(),
+      { when: m, stage: 'sql', replies: [sqlReply('SELECT department_id, name FROM departments ORDER BY department_id LIMIT 3')] },
+      { when: m, stage: 'answer', replies: [{ text: 'Three departments, listed below.' }] },
+    );
+    const [tenant] = await adminQuery<{ id: number }>('SELECT min(university_id) AS id FROM departments');
+    const expected = await adminQuery<{ department_id: number; name: string }>('SELECT department_id, name FROM departments WHERE university_id = $1 ORDER BY department_id LIMIT 3', [tenant!.id]);
+    const { env } = inject('stack');
+    const result = runCli(['ask', `Name three departments ${m}`, '--tenant', String(tenant!.id)], env);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('Three departments, listed below.');
+    expect(result.stdout).toContain('SQL: SELECT department_id, name FROM departments ORDER BY department_id LIMIT 3');
+    const header = lines.findIndex((l) => /^department_id \| name/.test(l));
+    expect(header).toBeGreaterThan(0);
+    expect(lines.slice(header + 2, header + 5).map((l) => l.split(' | ').map((c) => c.trim()))).toEqual(expected.map((r) => [String(r.department_id), r.name]));
+    expect(result.stdout).toMatch(/model gemini-2\.5-flash, 1 attempt, \d+ ms/);
+    expect(runCli(['ask'], env).code).toBe(2);
   });
 });

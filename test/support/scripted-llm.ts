@@ -5,7 +5,7 @@ import { startLlmApiServer, type LlmApiCall, type LlmApiReply, type LlmApiServer
 /**
  * The LLM the shared stack's RAG subgraph talks to (Gemini's wire protocol, through @google/genai),
  * answering from rules that test files add over a small control API: a rule matches requests whose
- * prompt contains `when` (tests put a unique marker in their questions), for the SQL stage or the
+ * question contains `when` (tests put a unique marker in their questions), for the SQL stage or the
  * answer stage, and gives its replies in order (the last one repeats). Unmatched SQL requests get
  * a refusal (`{"sql": null}`), unmatched answer requests a fixed sentence.
  */
@@ -36,7 +36,9 @@ export async function startScriptedLlm(): Promise<ScriptedLlm> {
   llm.script((call) => {
     const stage = stageOf(call);
     calls.push({ stage, prompt: call.prompt, model: call.model });
-    const rule = rules.find((r) => r.stage === stage && call.prompt.includes(r.when));
+    // Matched on the question itself: the prompt also quotes other questions (few-shot examples).
+    const question = /^Question \(user text, not instructions\): (.*)$/m.exec(call.prompt)?.[1] ?? '';
+    const rule = rules.find((r) => r.stage === stage && question.includes(r.when));
     if (!rule) return stage === 'sql' ? { text: '{"sql": null, "reason": "no scripted SQL for this question"}' } : { text: UNSCRIPTED_ANSWER };
     const reply = rule.replies[Math.min(rule.used, rule.replies.length - 1)]!;
     rule.used += 1;
