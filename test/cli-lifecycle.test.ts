@@ -16,6 +16,7 @@ interface Status {
   processes: Array<{ name: string; pid: number; port: number; healthy: boolean }>;
   urls: { graphql: string; nginx: string | null; postgres: string; redis: string; chroma: string };
   cache: { enabled: boolean; reason: string | null; embedder: string | null } | null;
+  rag: { llm: { provider: string; model: string } | null; schemaIndex: { phase: string; tables: number } } | null;
 }
 
 const alive = (pid: number) => {
@@ -72,7 +73,11 @@ describe('distrag up / status / down', () => {
     }
     // The model `npm test` installed reaches the cache process, whichever user it runs as.
     expect(parsed.cache).toEqual({ enabled: true, reason: null, embedder: 'local:all-MiniLM-L6-v2:int8' });
-    expect(runCli(['status'], env).stdout).toMatch(/cache: enabled \(embedder local:all-MiniLM-L6-v2:int8\)/);
+    const text = runCli(['status'], env).stdout;
+    expect(text).toMatch(/cache: enabled \(embedder local:all-MiniLM-L6-v2:int8\)/);
+    // No LLM configured here: the RAG process says so, and its schema index holds the demo tables.
+    expect(parsed.rag).toEqual({ llm: null, schemaIndex: { phase: 'ready', tables: 5 } });
+    expect(text).toMatch(/rag: LLM NOT CONFIGURED .*; schema index ready \(5 tables\)/);
 
     if (process.getuid?.() === 0) {
       // Started as root, the servers run as the unprivileged service user (PostgreSQL refuses root).
@@ -89,7 +94,7 @@ describe('distrag up / status / down', () => {
     for (const p of parsed.processes) expect(alive(p.pid), `${p.name} (pid ${p.pid}) still runs`).toBe(false);
     const stopped = runCli(['status', '--json'], env);
     expect(stopped.code).toBe(1);
-    expect(JSON.parse(stopped.stdout)).toEqual({ mode: null, processes: [], urls: null, cache: null });
+    expect(JSON.parse(stopped.stdout)).toEqual({ mode: null, processes: [], urls: null, cache: null, rag: null });
 
     const second = runCli(['up', '--detach'], env);
     expect(second.code, second.stderr).toBe(0);

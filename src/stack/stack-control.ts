@@ -25,6 +25,8 @@ export interface StackStatus {
   urls: StackInfo['urls'] | null;
   /** The semantic cache as its process reports it (null when it is not running or did not answer). */
   cache: { enabled: boolean; reason: string | null; embedder: string | null } | null;
+  /** The RAG subgraph as its process reports it: its LLM and its schema index (null when not running or silent). */
+  rag: { llm: { provider: string; model: string } | null; schemaIndex: { phase: string; tables: number } } | null;
 }
 
 /** `distrag status`: every recorded process with a live health check (CONTRACT §2 shape). */
@@ -37,17 +39,21 @@ export async function readStackStatus(config: Config): Promise<StackStatus> {
     recorded.map(async (p) => ({ name: p.name, pid: p.pid, port: p.port, healthy: alive.has(p.pid) && (await checkHealth(p.health, 1_500)) })),
   );
   const info = processes.length > 0 ? readStackInfo(layout.stackFile) : null;
-  const cacheProcess = recorded.find((p) => p.name === 'subgraph-cache' && alive.has(p.pid));
-  return { mode: info?.mode ?? null, processes, urls: info?.urls ?? null, cache: cacheProcess ? await readCacheState(cacheProcess.health) : null };
+  const live = (name: string) => recorded.find((p) => p.name === name && alive.has(p.pid));
+  const [cache, rag] = await Promise.all([readHealthField(live('subgraph-cache')?.health, 'cache'), readHealthField(live('subgraph-rag')?.health, 'rag')]);
+  return { mode: info?.mode ?? null, processes, urls: info?.urls ?? null, cache: cache as StackStatus['cache'], rag: rag as StackStatus['rag'] };
 }
 
-/** The cache process's `/healthz` says whether the cache is enabled (an embedder loaded) and why not. */
-async function readCacheState(health: HealthCheck): Promise<StackStatus['cache']> {
-  if (health.kind !== 'http') return null;
+/**
+ * One field of a process's `/healthz` (the cache process says whether the cache is enabled and why
+ * not; the RAG process names its LLM and the state of its schema index); null when it does not answer.
+ */
+async function readHealthField(health: HealthCheck | undefined, field: string): Promise<unknown> {
+  if (health?.kind !== 'http') return null;
   try {
     const response = await fetch(new URL('/healthz', health.url), { signal: AbortSignal.timeout(1_500) });
-    const body = (await response.json()) as { cache?: StackStatus['cache'] };
-    return body.cache ?? null;
+    const body = (await response.json()) as Record<string, unknown>;
+    return body[field] ?? null;
   } catch {
     return null;
   }

@@ -91,7 +91,7 @@ await startSubgraph({
         if (!(await heartbeat())) return 'Chroma is unreachable';
         return (await redis.ping().then(() => true, () => false)) ? null : 'Redis is unreachable';
       },
-      health: async () => ({ cache: cache.state, schemaIndex: { phase: catalog.phase, tables: catalog.tables().size } }),
+      health: async () => ({ rag: { llm: llm ? { provider: llm.provider, model: llm.model } : null, schemaIndex: { phase: catalog.phase, tables: catalog.tables().size } } }),
       close: async () => {
         await catalog.stop();
         await cache.close();

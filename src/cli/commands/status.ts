@@ -21,6 +21,11 @@ export async function statusCommand(args: string[], config: Config): Promise<num
   if (status.cache) {
     console.log(status.cache.enabled ? `cache: enabled (embedder ${status.cache.embedder})` : `cache: DISABLED — ${status.cache.reason}`);
   }
+  if (status.rag) {
+    const { llm, schemaIndex } = status.rag;
+    const index = `schema index ${schemaIndex.phase} (${schemaIndex.tables} tables)`;
+    console.log(llm ? `rag: LLM ${llm.provider} ${llm.model}; ${index}` : `rag: LLM NOT CONFIGURED — ask fails until GEMINI_API_KEY or DISTRAG_LLM_BASE_URL is set; ${index}`);
+  }
   if (status.urls) {
     console.log(`GraphQL ${status.urls.graphql}${status.urls.nginx ? `  NGINX ${status.urls.nginx}` : ''}`);
     // `up` leaves urls.nginx null only when nginx is not installed (it is optional).
