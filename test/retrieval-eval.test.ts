@@ -73,7 +73,17 @@ describe('distrag eval retrieval', () => {
       expect(used.allGold['3']).toBeGreaterThan(0.85);
       expect(used.missesAt3Count).toBe(Math.round((1 - used.allGold['3']!) * 87));
       expect(fs.readdirSync(out).sort()).toEqual(['retrieval-eval.json', 'retrieval-eval.md', 'retrieval-eval.svg']);
-      expect(fs.readFileSync(path.join(out, 'retrieval-eval.md'), 'utf8')).toMatch(/\| full summary \+ BM25 \(0\.15\) \+ FK neighbours \(0\.3\) \| [\d.]+% \|/);
+      const md = fs.readFileSync(path.join(out, 'retrieval-eval.md'), 'utf8');
+      expect(md).toMatch(/\| full summary \+ BM25 \(0\.3\) \+ FK neighbours \(0\.5\) \| [\d.]+% \|/);
+      // Two databases: two folds, each choosing on the other's questions; every question held out once.
+      const cv = json.crossValidation!;
+      expect(cv.folds.map((f) => f.database)).toEqual(DATABASES);
+      for (const f of cv.folds) expect(f.training.questions + f.heldOut.questions).toBe(87);
+      expect(cv.pooledHeldOut.questions).toBe(87);
+      expect(cv.allQuestions).toHaveLength(cv.grid.bm25Weights.length * cv.grid.neighbourWeights.length);
+      // The grid point of the ask path's weights, ranked by rankTables, is the search row's figure.
+      expect(cv.allQuestions.find((p) => p.bm25Weight === used.bm25Weight && p.neighbourWeight === used.neighbourWeight)!.allGoldAt3).toBe(used.allGold['3']);
+      expect(md).toMatch(/\| concert_singer \| [\d.]+ \| [\d.]+ \| 42 \|/);
       expect(fs.readFileSync(path.join(out, 'retrieval-eval.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<polyline[\s\S]*<\/svg>\n$/);
       expect(result.stderr).toMatch(/distrag eval retrieval: 87 questions over one catalog of 7 tables from 2 databases/);
     } finally {
@@ -86,7 +96,10 @@ describe('distrag eval retrieval', () => {
     try {
       const limited = runCli(['eval', 'retrieval', '--databases', 'pets_1', '--limit', '5', '--out', out, '--json'], {});
       expect(limited.code, limited.stderr).toBe(0);
-      expect((JSON.parse(limited.stdout) as RetrievalEvalResult).counts).toMatchObject({ questions: 5, tables: 3 });
+      const json = JSON.parse(limited.stdout) as RetrievalEvalResult;
+      expect(json.counts).toMatchObject({ questions: 5, tables: 3 });
+      // One database: nothing to hold out.
+      expect(json.crossValidation).toBeNull();
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

@@ -1,4 +1,5 @@
 import { shortCommit } from '../../bench/bench-result.js';
+import type { WeightsCrossValidation } from './cross-validate-weights.js';
 import { RETRIEVAL_KS } from './evaluate-retrieval.js';
 import type { RetrievalEvalResult } from './retrieval-eval-result.js';
 
@@ -18,9 +19,30 @@ export function renderRetrievalEval(result: RetrievalEvalResult, plotPath: strin
     `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
     ...result.variants.map((v) => `| ${v.label} | ${RETRIEVAL_KS.map((k) => percent(v.allGold[String(k)]!)).join(' | ')} | ${RETRIEVAL_KS.map((k) => v.recall[String(k)]!.toFixed(3)).join(' | ')} |`),
     '',
+    ...(result.crossValidation === null ? [] : renderCrossValidation(result.crossValidation)),
     ...result.method.map((m) => `- ${m}`),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** Per held-out database the weights chosen on the others and both figures, then the grid on all questions (tuned). */
+function renderCrossValidation(cv: WeightsCrossValidation): string[] {
+  const held = cv.pooledHeldOut;
+  const byPoint = new Map(cv.allQuestions.map((p) => [`${p.bm25Weight}/${p.neighbourWeight}`, p]));
+  return [
+    `**Weights chosen leaving one database out** (held out, pooled: ${percent(held.allGoldAt3)} of ${held.questions} questions with every gold table in the top 3, ${held.complete} questions)`,
+    '',
+    '| held-out database | BM25 | neighbours | training questions | training: all gold in top 3 | held-out questions | held out: all gold in top 3 |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...cv.folds.map((f) => `| ${f.database} | ${f.chosen.bm25Weight} | ${f.chosen.neighbourWeight} | ${f.training.questions} | ${percent(f.training.allGoldAt3)} | ${f.heldOut.questions} | ${percent(f.heldOut.allGoldAt3)} |`),
+    '',
+    '**Every grid point on all questions** (tuned: the data the weights are chosen on; all gold in top 3)',
+    '',
+    `| BM25 \\ neighbours | ${cv.grid.neighbourWeights.join(' | ')} |`,
+    `| --- | ${cv.grid.neighbourWeights.map(() => '---:').join(' | ')} |`,
+    ...cv.grid.bm25Weights.map((b) => `| ${b} | ${cv.grid.neighbourWeights.map((n) => percent(byPoint.get(`${b}/${n}`)!.allGoldAt3)).join(' | ')} |`),
+    '',
+  ];
 }
 
 function percent(value: number): string {

@@ -1,3 +1,4 @@
+import type { WeightsCrossValidation } from './cross-validate-weights.js';
 import type { VariantScores } from './evaluate-retrieval.js';
 
 /** Version of the layout below. */
@@ -32,6 +33,8 @@ export interface RetrievalEvalResult {
   goal: typeof RETRIEVAL_GOAL;
   /** One per ablation, the last being what the ask path uses. */
   variants: VariantScores[];
+  /** The weights chosen leaving one database out, and their held-out figures (null with fewer than two databases). */
+  crossValidation: WeightsCrossValidation | null;
   /** Conclusions drawn from this run's figures (goal met or not). */
   notes: string[];
   /** How the eval measures: no figure. */

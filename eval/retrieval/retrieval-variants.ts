@@ -1,4 +1,3 @@
-import { DEFAULT_NEIGHBOUR_WEIGHT } from '../../subgraphs/rag/retrieve/schema-index.js';
 import { summarizeTable } from '../../subgraphs/rag/retrieve/summarize-table.js';
 import type { TableInfo } from '../../subgraphs/rag/retrieve/table-info.js';
 import type { RetrievalVariant } from './evaluate-retrieval.js';
@@ -9,17 +8,17 @@ export function namesAndColumns(table: TableInfo): string {
 }
 
 /** The ablations the eval reports: what each part of table retrieval adds (the last is what the ask path uses). */
-export function retrievalVariants(bm25Weight: number): RetrievalVariant[] {
+export function retrievalVariants(bm25Weight: number, neighbourWeight: number): RetrievalVariant[] {
   return [
     { id: 'names', label: 'name + columns only', summarize: namesAndColumns, bm25Weight: 0, neighbourWeight: 0 },
     { id: 'summary', label: 'full summary', summarize: summarizeTable, bm25Weight: 0, neighbourWeight: 0 },
     { id: 'summary-bm25', label: `full summary + BM25 (${bm25Weight})`, summarize: summarizeTable, bm25Weight, neighbourWeight: 0 },
     {
       id: 'summary-bm25-neighbours',
-      label: `full summary + BM25 (${bm25Weight}) + FK neighbours (${DEFAULT_NEIGHBOUR_WEIGHT})`,
+      label: `full summary + BM25 (${bm25Weight}) + FK neighbours (${neighbourWeight})`,
       summarize: summarizeTable,
       bm25Weight,
-      neighbourWeight: DEFAULT_NEIGHBOUR_WEIGHT,
+      neighbourWeight,
     },
   ];
 }

@@ -33,7 +33,7 @@ export async function createPipelinePredictor(options: { config: Config; databas
   const catalog = new Map(tables.map((t) => [t.name, t]));
   const embedder = await loadEmbedder(config, log);
   const chroma = embedder.enabled ? await startPrivateChroma() : null;
-  const index = embedder.enabled && chroma ? new SchemaIndex({ chromaUrl: chroma.url, embedder: embedder.embedder, bm25Weight: config.DISTRAG_RAG_BM25_WEIGHT, log, namespace: 'text2sql_' }) : null;
+  const index = embedder.enabled && chroma ? new SchemaIndex({ chromaUrl: chroma.url, embedder: embedder.embedder, bm25Weight: config.DISTRAG_RAG_BM25_WEIGHT, neighbourWeight: config.DISTRAG_RAG_NEIGHBOUR_WEIGHT, log, namespace: 'text2sql_' }) : null;
   await index?.replaceAll(tables);
   const pipelines = new Map(
     databases.map((database) => {

@@ -36,7 +36,7 @@ await startSubgraph({
     if (!embedderState.enabled) log.warn({ reason: embedderState.reason }, `no embedder: the cache is off and retrieval puts every readable table into the prompt (${embedderState.reason})`);
     // The same cache library as the cache subgraph, in process: a hit costs no extra hop.
     const cache = await SemanticCache.open({ redis, bus, embedder: embedderState, config, log, registry: metrics.registry });
-    const schemaIndex = embedder ? new SchemaIndex({ chromaUrl, embedder, bm25Weight: config.DISTRAG_RAG_BM25_WEIGHT, log }) : null;
+    const schemaIndex = embedder ? new SchemaIndex({ chromaUrl, embedder, bm25Weight: config.DISTRAG_RAG_BM25_WEIGHT, neighbourWeight: config.DISTRAG_RAG_NEIGHBOUR_WEIGHT, log }) : null;
     const examples = embedder ? new ExampleStore({ chromaUrl, embedder, log }) : null;
     await schemaIndex?.open().catch((error: unknown) => log.error({ err: error }, 'the schema index could not be opened; retrieval will retry on the next schema event'));
     const catalog = new SchemaCatalog({

@@ -156,7 +156,7 @@ async function retrievalEval(values: { data?: string; out?: string; json?: boole
   const state = await loadEmbedder(config, log);
   if (!state.enabled) throw new CliError(`distrag eval retrieval: no embedder: ${state.reason}`);
   try {
-    const { result, files } = await runRetrievalEval({ dataset, outDir, embedder: state.embedder, bm25Weight: config.DISTRAG_RAG_BM25_WEIGHT, databases, limit, log, report });
+    const { result, files } = await runRetrievalEval({ dataset, outDir, embedder: state.embedder, bm25Weight: config.DISTRAG_RAG_BM25_WEIGHT, neighbourWeight: config.DISTRAG_RAG_NEIGHBOUR_WEIGHT, databases, limit, log, report });
     report(`wrote ${files.join(', ')}`);
     if (values.json) console.log(JSON.stringify(result, null, 2));
     else console.log(renderRetrievalEval(result, path.join(outDir, 'retrieval-eval.svg')));

@@ -3,6 +3,7 @@ import type { Embedder } from '../../../src/embed/embedder.js';
 import type { Logger } from '../../../src/log/logger.js';
 import { Bm25Index } from './bm25-index.js';
 import { chromaClient, openCollection, readAllRecords, versionedCollectionName } from './chroma-collection.js';
+import { rankTables, type TableEvidence } from './rank-tables.js';
 import { summarizeTable } from './summarize-table.js';
 import type { TableInfo } from './table-info.js';
 
@@ -16,11 +17,13 @@ const MIN_CANDIDATES = 20;
 /** Above this many visible tables, the visibility filter runs after Chroma's query instead of in its where clause. */
 const MAX_WHERE_NAMES = 500;
 /**
- * Default share of the best foreign-key neighbour's score added to a table's: a question about
- * teachers and courses needs the table linking them, which it seldom names (measured on Spider dev
- * by `distrag eval retrieval`: 0.3 lifts every-gold-table-in-top-3 from 94.7% to 96.9%, recall@3 from 0.974 to 0.985).
+ * Default share of the best foreign-key neighbour's score added to a table's (the ask path passes
+ * DISTRAG_RAG_NEIGHBOUR_WEIGHT, same default): a question about teachers and courses needs the
+ * table linking them, which it seldom names. Chosen with BM25 0.3 by `distrag eval retrieval`'s
+ * leave-one-database-out choice on Spider dev (12 of 14 folds; held out 97.43% of questions with
+ * every gold table in the top 3).
  */
-export const DEFAULT_NEIGHBOUR_WEIGHT = 0.3;
+export const DEFAULT_NEIGHBOUR_WEIGHT = 0.5;
 
 export interface SchemaIndexOptions {
   chromaUrl: string;
@@ -108,16 +111,30 @@ export class SchemaIndex {
   }
 
   /**
-   * The `k` best of the `visible` tables for a question, best first. Score: (1 − w) · cosine +
-   * w · BM25 / best BM25 among the visible tables, w = bm25Weight, plus neighbourWeight times the
-   * best such score among the table's foreign-key neighbours. Candidates are Chroma's nearest
-   * vectors among the visible tables, the best BM25 matches and their neighbours (the cosine of
-   * those not from Chroma computed from the vectors in memory).
+   * The `k` best of the `visible` tables for a question, best first, ranked by rankTables with
+   * this index's weights: cosine fused with BM25, plus a share of the best foreign-key
+   * neighbour's score.
    */
   async search(question: string, options: { k: number; visible: ReadonlySet<string> }): Promise<Array<{ name: string; score: number }>> {
+    if (options.k <= 0) {
+      await this.collection();
+      return [];
+    }
+    const evidence = await this.gatherEvidence(question, options);
+    if (evidence === null) return [];
+    return rankTables(evidence, { bm25Weight: this.options.bm25Weight, neighbourWeight: this.options.neighbourWeight ?? DEFAULT_NEIGHBOUR_WEIGHT }, options.k);
+  }
+
+  /**
+   * What rankTables needs to rank the `visible` tables for a question (null when none is
+   * indexed): the question embedded once, Chroma's nearest vectors among the visible tables
+   * (enough for the `k` best whatever the weights), BM25 scores, and cosines and neighbours from
+   * memory. An eval weighs it many ways without asking again.
+   */
+  async gatherEvidence(question: string, options: { k: number; visible: ReadonlySet<string> }): Promise<TableEvidence | null> {
     const collection = await this.collection();
     const visible = [...options.visible].filter((name) => this.entries.has(name));
-    if (visible.length === 0 || options.k <= 0) return [];
+    if (visible.length === 0) return null;
     const [vector] = await this.options.embedder.embed([question]);
     const want = Math.min(visible.length, Math.max(options.k * CANDIDATES_PER_RESULT, MIN_CANDIDATES));
     const filtered = visible.length < this.entries.size && visible.length <= MAX_WHERE_NAMES;
@@ -127,34 +144,29 @@ export class SchemaIndex {
       ...(filtered ? { where: { name: { $in: visible } } } : {}),
       include: ['distances'] as never,
     });
-    const cosine = new Map<string, number>();
+    const nearest = new Map<string, number>();
     const ids = result.ids[0] ?? [];
     const distances = result.distances[0] ?? [];
     ids.forEach((id, i) => {
       const distance = distances[i];
-      if (options.visible.has(id) && this.entries.has(id) && distance !== null && distance !== undefined) cosine.set(id, 1 - distance);
+      if (options.visible.has(id) && this.entries.has(id) && distance !== null && distance !== undefined) nearest.set(id, 1 - distance);
     });
-
-    const weight = this.options.bm25Weight;
-    const lexical = weight > 0 ? this.bm25.normalizedScores(question, visible) : new Map<string, number>();
-    const lexicalBest = [...lexical].filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1]).slice(0, want);
-    for (const [name] of lexicalBest) if (!cosine.has(name)) cosine.set(name, dot(vector!, this.entries.get(name)!.vector));
-    const neighbourWeight = this.options.neighbourWeight ?? DEFAULT_NEIGHBOUR_WEIGHT;
-    if (neighbourWeight > 0) {
-      for (const name of [...cosine.keys()]) {
-        for (const n of this.neighbours(name)) if (options.visible.has(n) && !cosine.has(n)) cosine.set(n, dot(vector!, this.entries.get(n)!.vector));
-      }
-    }
-    const fused = new Map([...cosine].map(([name, cos]) => [name, (1 - weight) * cos + weight * (lexical.get(name) ?? 0)]));
-    const boost = (name: string) => {
-      if (neighbourWeight === 0) return 0;
-      const best = Math.max(0, ...[...this.neighbours(name)].map((n) => fused.get(n) ?? 0));
-      return neighbourWeight * best;
+    // Each table's neighbours once per question (a lookup walks the whole catalog; rankTables asks twice per candidate).
+    const neighbours = new Map<string, string[]>();
+    return {
+      nearest,
+      lexical: this.bm25.normalizedScores(question, visible),
+      cosineOf: (name) => dot(vector!, this.entries.get(name)!.vector),
+      neighbours: (name) => {
+        let found = neighbours.get(name);
+        if (found === undefined) {
+          found = [...this.neighbours(name)].filter((n) => options.visible.has(n));
+          neighbours.set(name, found);
+        }
+        return found;
+      },
+      lexicalCandidates: want,
     };
-    return [...fused]
-      .map(([name, score]) => ({ name, score: score + boost(name) }))
-      .sort((a, b) => b.score - a.score || a.name.localeCompare(b.name))
-      .slice(0, options.k);
   }
 
   /** Tables a table references or is referenced by (indexed ones). */
