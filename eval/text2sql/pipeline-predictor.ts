@@ -3,13 +3,15 @@ import type { Logger } from 'pino';
 import type { Config } from '../../src/config/config.js';
 import { loadEmbedder } from '../../src/embed/load-embedder.js';
 import { AskPipeline } from '../../subgraphs/rag/ask-pipeline.js';
+import { describeLlmClient } from '../../subgraphs/rag/llm/describe-llm-client.js';
 import { createLlmClient } from '../../subgraphs/rag/llm/llm-client.js';
+import { MAX_PROMPT_TABLES } from '../../subgraphs/rag/retrieve-for-ask.js';
 import { readCatalogTables } from '../../subgraphs/rag/retrieve/read-catalog-tables.js';
 import { SchemaIndex } from '../../subgraphs/rag/retrieve/schema-index.js';
 import type { TableInfo } from '../../subgraphs/rag/retrieve/table-info.js';
 import { startPrivateChroma } from '../retrieval/private-chroma.js';
 import { qualifiedTables, type SpiderCatalog } from '../spider/spider-catalog.js';
-import type { Text2SqlPredict } from './text2sql-result.js';
+import type { Text2SqlPredict, Text2SqlPredictorInfo } from './text2sql-result.js';
 
 /**
  * The ask path's SQL writing, as `eval text2sql` measures it: every Spider database's tables read
@@ -17,7 +19,7 @@ import type { Text2SqlPredict } from './text2sql-result.js';
  * pipeline's `plan` — retrieval among that database's tables, prompt, the configured LLM, the
  * guard — with the database's schema as search path. The harness runs the SQL.
  */
-export async function createPipelinePredictor(options: { config: Config; databaseUrl: string; catalog: SpiderCatalog; log: Logger }): Promise<{ predict: Text2SqlPredict; close: () => Promise<void> }> {
+export async function createPipelinePredictor(options: { config: Config; databaseUrl: string; catalog: SpiderCatalog; log: Logger }): Promise<{ predict: Text2SqlPredict; info: Text2SqlPredictorInfo; close: () => Promise<void> }> {
   const { config, log } = options;
   const llm = createLlmClient(config, { log });
   if (!llm) throw new Error('no LLM provider is configured (GEMINI_API_KEY, or DISTRAG_LLM_BASE_URL and DISTRAG_LLM_MODEL)');
@@ -32,9 +34,31 @@ export async function createPipelinePredictor(options: { config: Config; databas
   }
   const catalog = new Map(tables.map((t) => [t.name, t]));
   const embedder = await loadEmbedder(config, log);
-  const chroma = embedder.enabled ? await startPrivateChroma() : null;
-  const index = embedder.enabled && chroma ? new SchemaIndex({ chromaUrl: chroma.url, embedder: embedder.embedder, bm25Weight: config.DISTRAG_RAG_BM25_WEIGHT, neighbourWeight: config.DISTRAG_RAG_NEIGHBOUR_WEIGHT, log, namespace: 'text2sql_' }) : null;
-  await index?.replaceAll(tables);
+  let chroma: { url: string; stop: () => Promise<void> } | null = null;
+  const close = async () => {
+    await chroma?.stop();
+    if (embedder.enabled) await embedder.embedder.close();
+  };
+  let index: SchemaIndex | null = null;
+  try {
+    if (embedder.enabled) {
+      chroma = await startPrivateChroma();
+      index = new SchemaIndex({ chromaUrl: chroma.url, embedder: embedder.embedder, bm25Weight: config.DISTRAG_RAG_BM25_WEIGHT, neighbourWeight: config.DISTRAG_RAG_NEIGHBOUR_WEIGHT, log, namespace: 'text2sql_' });
+      await index.replaceAll(tables);
+    }
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+  const { provider, model } = describeLlmClient(llm);
+  const info: Text2SqlPredictorInfo = {
+    provider: provider!,
+    model: model!,
+    retrieval: embedder.enabled
+      ? `the top ${config.DISTRAG_RAG_TOP_K} of the database's tables by \`${embedder.embedder.id}\` and BM25 (weight ${config.DISTRAG_RAG_BM25_WEIGHT}), foreign-key neighbour weight ${config.DISTRAG_RAG_NEIGHBOUR_WEIGHT}, with their foreign-key neighbours`
+      : `every table of the database, up to ${MAX_PROMPT_TABLES} (no embedder: ${embedder.reason})`,
+    sqlRetries: config.DISTRAG_RAG_SQL_RETRIES,
+  };
   const pipelines = new Map(
     databases.map((database) => {
       const readable = new Set(qualifiedTables(database));
@@ -70,9 +94,7 @@ export async function createPipelinePredictor(options: { config: Config; databas
         return { sql: null, error: (error as Error).message };
       }
     },
-    close: async () => {
-      await chroma?.stop();
-      if (embedder.enabled) await embedder.embedder.close();
-    },
+    info,
+    close,
   };
 }

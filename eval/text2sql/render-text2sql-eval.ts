@@ -9,6 +9,7 @@ export function renderText2SqlEval(result: Text2SqlResult): string {
   const row = (name: string, c: Text2SqlCounts) => `| ${[name, c.questions, c.correct, percent(c.accuracy), c.wrong, c.errors, c.noSql].join(' | ')} |`;
   const lines = [
     `- Commit \`${shortCommit(result)}\`, measured ${result.date} in ${Math.round(result.elapsedSeconds)} s; data \`${result.data}\`: ${result.overall.questions} questions over ${Object.keys(result.byDatabase).length} databases.`,
+    ...(result.predictor ? [`- SQL by \`${result.predictor.model}\` (${result.predictor.provider}), up to ${result.predictor.sqlRetries} retries; tables: ${result.predictor.retrieval}.`] : []),
     '',
     `| ${header.join(' | ')} |`,
     `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,

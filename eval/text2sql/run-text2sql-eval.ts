@@ -11,7 +11,7 @@ import type { SpiderDataset, SpiderQuestion } from '../spider/spider-dataset.js'
 import { spiderGoldToPostgres } from '../spider/spider-gold-to-postgres.js';
 import { hasTopLevelOrderBy } from '../spider/top-level-order.js';
 import { TEXT2SQL_EVAL_METHOD } from './text2sql-eval-method.js';
-import { TEXT2SQL_EVAL_FORMAT, type Text2SqlCounts, type Text2SqlOutcome, type Text2SqlPredict, type Text2SqlResult } from './text2sql-result.js';
+import { TEXT2SQL_EVAL_FORMAT, type Text2SqlCounts, type Text2SqlOutcome, type Text2SqlPredict, type Text2SqlPredictorInfo, type Text2SqlResult } from './text2sql-result.js';
 
 export interface Text2SqlEvalOptions {
   catalog: SpiderCatalog;
@@ -19,6 +19,8 @@ export interface Text2SqlEvalOptions {
   databaseUrl: string;
   dataset: SpiderDataset;
   predict: Text2SqlPredict;
+  /** What `predict` is, recorded in the result (default null). */
+  predictor?: Text2SqlPredictorInfo;
   /** Evaluate this many questions, spread evenly over the dataset (default all). */
   limit?: number;
   /** Questions in flight at once, each with its own connection (default 4). */
@@ -79,6 +81,7 @@ export async function runText2SqlEval(options: Text2SqlEvalOptions): Promise<Tex
     date: new Date().toISOString(),
     elapsedSeconds: Math.round((performance.now() - started) / 100) / 10,
     data: path.relative(projectRoot, path.resolve(options.dataset.dir)) || '.',
+    predictor: options.predictor ?? null,
     overall: countOutcomes(outcomes),
     byDatabase,
     outcomes,

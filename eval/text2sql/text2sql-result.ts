@@ -16,6 +16,17 @@ export interface Text2SqlQuestion {
 
 export type Text2SqlPredict = (q: Text2SqlQuestion) => Promise<Text2SqlPrediction>;
 
+/** What wrote the SQL, for the record: the figure means little without it. */
+export interface Text2SqlPredictorInfo {
+  /** As `ragStatus` names it: `gemini` or `openai-compatible`. */
+  provider: string;
+  model: string;
+  /** How the prompt's tables were chosen (the embedder, or why every table of the database). */
+  retrieval: string;
+  /** Attempts after a guard refusal or a reply without SQL. */
+  sqlRetries: number;
+}
+
 /**
  * How one question went: `correct` (same result as the gold query), `wrong` (ran, other result),
  * `error` (PostgreSQL refused or timed out), `no-sql` (the predictor gave none, or threw).
@@ -54,6 +65,8 @@ export interface Text2SqlResult {
   elapsedSeconds: number;
   /** The dataset directory, relative to the project root. */
   data: string;
+  /** Null when the predictor did not describe itself (tests' scripted predictors). */
+  predictor: Text2SqlPredictorInfo | null;
   overall: Text2SqlCounts;
   byDatabase: Record<string, Text2SqlCounts>;
   outcomes: Text2SqlOutcome[];

@@ -46,8 +46,13 @@ export async function readCitusTables(client: pg.ClientBase, citus: boolean): Pr
   return new Map(rows.map(({ relid, ...table }) => [relid, table]));
 }
 
-/** Oids of the tables registered with distrag_meta.create_reference_table(). */
+/**
+ * Oids of the tables registered with distrag_meta.create_reference_table(); none in a database
+ * the migrations never ran on (e.g. the text2sql eval's PostgreSQL), which has no registry.
+ */
 export async function readReferenceRegistry(client: pg.ClientBase): Promise<Set<string>> {
+  const { rows: registry } = await client.query<{ present: boolean }>(`SELECT to_regclass('distrag_meta.reference_tables') IS NOT NULL AS present`);
+  if (!registry[0]?.present) return new Set();
   const { rows } = await client.query<{ relid: string }>(`SELECT relid::text AS relid FROM distrag_meta.reference_tables`);
   return new Set(rows.map((r) => r.relid));
 }

@@ -4,7 +4,7 @@ import { summarizeTable } from './retrieve/summarize-table.js';
 import type { TableInfo } from './retrieve/table-info.js';
 
 /** Tables put into a prompt at most (retrieved ones and their foreign-key neighbours). */
-const MAX_PROMPT_TABLES = 12;
+export const MAX_PROMPT_TABLES = 12;
 
 /**
  * The tables a question's prompt describes: the top-k the schema index finds among the readable

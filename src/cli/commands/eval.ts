@@ -31,6 +31,9 @@ import { parseCount, parseFlags } from '../parse-flags.js';
 
 const EVALS = ['cache', 'retrieval', 'text2sql', 'guard'];
 
+/** Warnings (an LLM request retried, the embedder missing) on stderr: stdout is the result, JSON with --json. */
+const evalLogger = () => createLogger('eval', 'warn', 2);
+
 /**
  * `distrag eval text2sql [--limit N]` and `distrag eval guard`: see `spiderPostgresEval` below.
  * `distrag eval cache [--data DIR] [--out DIR] [--json] [--readme]`: the semantic cache's precision
@@ -71,7 +74,7 @@ export async function evalCommand(args: string[], config: Config): Promise<numbe
   }
   const report = (line: string) => console.error(`distrag eval cache: ${line}`);
 
-  const state = await loadEmbedder(config, createLogger('eval', 'warn'));
+  const state = await loadEmbedder(config, evalLogger());
   if (!state.enabled) throw new CliError(`distrag eval cache: no embedder: ${state.reason}`);
   const embedder: Embedder = state.embedder;
   try {
@@ -110,10 +113,10 @@ async function spiderPostgresEval(name: 'text2sql' | 'guard', options: { dataset
     let markdown: string;
     let result: Text2SqlResult | GuardEvalResult;
     if (name === 'text2sql') {
-      const predictor = await createPipelinePredictor({ config: options.config, databaseUrl: server.url, catalog, log: createLogger('eval', 'warn') });
+      const predictor = await createPipelinePredictor({ config: options.config, databaseUrl: server.url, catalog, log: evalLogger() });
       let run: Text2SqlResult;
       try {
-        run = await runText2SqlEval({ catalog, databaseUrl: server.url, dataset: options.dataset, predict: predictor.predict, limit: options.limit, concurrency: options.config.DISTRAG_LLM_CONCURRENCY, report });
+        run = await runText2SqlEval({ catalog, databaseUrl: server.url, dataset: options.dataset, predict: predictor.predict, predictor: predictor.info, limit: options.limit, concurrency: options.config.DISTRAG_LLM_CONCURRENCY, report });
       } finally {
         await predictor.close();
       }
@@ -152,7 +155,7 @@ async function retrievalEval(values: { data?: string; out?: string; json?: boole
   if (unknown.length > 0) throw new CliError(`distrag eval retrieval: --databases names ${unknown.join(', ')}, not in ${dataset.dir}/tables.json`, 2);
   const outDir = path.resolve(values.out ?? resultsDir);
   const report = (line: string) => console.error(`distrag eval retrieval: ${line}`);
-  const log = createLogger('eval', 'warn');
+  const log = evalLogger();
   const state = await loadEmbedder(config, log);
   if (!state.enabled) throw new CliError(`distrag eval retrieval: no embedder: ${state.reason}`);
   try {
