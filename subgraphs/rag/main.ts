@@ -79,7 +79,6 @@ await startSubgraph({
       resolvers: ragResolvers({
         pipeline,
         catalog,
-        schemaIndex,
         examples,
         readable,
         searchPath: config.dataSchemas,

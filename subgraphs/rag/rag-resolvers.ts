@@ -8,13 +8,11 @@ import type { ReadableTables } from './access/readable-tables.js';
 import type { ExampleStore } from './examples/example-store.js';
 import { guardSql } from './guard/guard-sql.js';
 import type { SchemaCatalog } from './index-sync/schema-catalog.js';
-import type { SchemaIndex } from './retrieve/schema-index.js';
 import { summarizeTable } from './retrieve/summarize-table.js';
 
 export interface RagResolverDependencies {
   pipeline: AskPipeline;
   catalog: SchemaCatalog;
-  schemaIndex: SchemaIndex | null;
   examples: ExampleStore | null;
   readable: ReadableTables;
   searchPath: readonly string[];
