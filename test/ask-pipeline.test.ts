@@ -105,7 +105,8 @@ describe('ask pipeline (OpenAI-compatible provider)', () => {
     const answer = await pipeline().ask('How many departments?', SCOPE);
     expect(answer.rows).toHaveLength(1);
     expect(answer.answer).toMatch(/^n: \d+$/);
-    expect(answer.model).toBeNull();
+    // The model that wrote the SQL is still named.
+    expect(answer.model).toBe('qwen2.5-coder:7b');
   });
 
   it('fails LLM_NOT_CONFIGURED without a provider; generateSql too', async () => {

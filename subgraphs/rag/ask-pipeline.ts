@@ -131,7 +131,7 @@ export class AskPipeline {
         timings.executeMs += elapsed(executeStarted);
       }
       const answer = await this.#synthesize(llm, text, written.sql, result, timings);
-      const payload: CachedAnswer = { answer: answer.text, columns: result.columns, rows: result.rows, truncated: result.truncated, tables, model: answer.model };
+      const payload: CachedAnswer = { answer: answer.text, columns: result.columns, rows: result.rows, truncated: result.truncated, tables, model: answer.model ?? written.model };
       await this.#store(scope, text, written.sql, payload);
       return {
         done: {
