@@ -33,15 +33,36 @@ const DEFAULT_RELATIVE = path.join('shared', 'datasets', 'spider-dev');
 /**
  * Where the Spider dev subset is expected: `shared/datasets/spider-dev` beside the project (the
  * project's parent holds `shared/` in the layout it is deployed in), else in the nearest ancestor
- * that has one; the first candidate when none exists, so the error names the expected place.
+ * that has one — of the project, then of the local checkout it was cloned from (a clean clone made
+ * elsewhere, as CI makes, finds the dataset beside its origin); the first candidate when none
+ * exists, so the error names the expected place.
  */
 export function defaultSpiderDir(root: string = projectRoot): string {
+  const candidates = [root, localOrigin(root)].filter((r): r is string => r !== null).flatMap(ancestorCandidates);
+  return candidates.find((c) => fs.existsSync(path.join(c, 'questions.json'))) ?? candidates[0]!;
+}
+
+function ancestorCandidates(root: string): string[] {
   const candidates: string[] = [];
   for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
     candidates.push(path.join(dir, DEFAULT_RELATIVE));
     if (path.dirname(dir) === dir) break;
   }
-  return candidates.find((c) => fs.existsSync(path.join(c, 'questions.json'))) ?? candidates[0]!;
+  return candidates;
+}
+
+/** The directory `root` was cloned from, when its git origin is a local path (null otherwise). */
+function localOrigin(root: string): string | null {
+  let config: string;
+  try {
+    config = fs.readFileSync(path.join(root, '.git', 'config'), 'utf8');
+  } catch {
+    return null;
+  }
+  const url = /\[remote "origin"\][^[]*?\n\s*url\s*=\s*(.+)/.exec(config)?.[1]?.trim();
+  if (!url) return null;
+  const local = url.startsWith('file://') ? new URL(url).pathname : url;
+  return path.isAbsolute(local) && fs.existsSync(local) ? path.resolve(local) : null;
 }
 
 /** The path of a database's rows (which may not exist: the files are optional). */
