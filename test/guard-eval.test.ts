@@ -1,36 +1,28 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { EvalSqlGuard } from '../eval/guard/guard-eval-result.js';
 import { DEMO_READABLE_TABLES, DEMO_SEARCH_PATH, HOSTILE_SQL } from '../eval/guard/hostile-corpus.js';
 import { renderGuardEval } from '../eval/guard/render-guard-eval.js';
 import { runGuardEval } from '../eval/guard/run-guard-eval.js';
-import { loadSpiderIntoPostgres } from '../eval/spider/load-spider-into-postgres.js';
 import { qualifiedTables, type SpiderCatalog } from '../eval/spider/spider-catalog.js';
-import { defaultSpiderDir, loadSpiderDataset, type SpiderDataset } from '../eval/spider/spider-dataset.js';
+import type { SpiderDataset } from '../eval/spider/spider-dataset.js';
 import { guardSql } from '../subgraphs/rag/guard/guard-sql.js';
-import { withAdmin } from './support/database.js';
+import { useSpiderInPostgres } from './support/spider-in-postgres.js';
 import { runCli } from './support/run-cli.js';
 
 /** `runGuardEval`: false rejections on gold SQL, and hostile statements the guard passes run against a canary. */
 
-const PREFIX = `t_guard_${randomBytes(3).toString('hex')}_`;
 const DATABASES = ['singer', 'concert_singer'];
 let dataset: SpiderDataset;
 let catalog: SpiderCatalog;
 
-beforeAll(async () => {
-  dataset = loadSpiderDataset(defaultSpiderDir());
-  catalog = await withAdmin((client) => loadSpiderIntoPostgres(client, dataset, { databases: DATABASES, schemaPrefix: PREFIX }));
-});
-
-afterAll(async () => {
-  await withAdmin(async (client) => {
-    for (const d of Object.values(catalog?.databases ?? {})) await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(d.schema)} CASCADE`);
-  });
+const spider = useSpiderInPostgres('guard', DATABASES);
+const PREFIX = spider.prefix;
+beforeAll(() => {
+  dataset = spider.dataset();
+  catalog = spider.catalog();
 });
 
 describe('runGuardEval', () => {

@@ -1,29 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkGoldOnPostgres, type GoldCheck } from '../eval/spider/check-gold-on-postgres.js';
 import { loadSpiderIntoPostgres } from '../eval/spider/load-spider-into-postgres.js';
 import { sameResult } from '../eval/spider/same-result.js';
 import type { SpiderCatalog } from '../eval/spider/spider-catalog.js';
-import { defaultSpiderDir, loadSpiderDataset, type SpiderDataset } from '../eval/spider/spider-dataset.js';
+import type { SpiderDataset } from '../eval/spider/spider-dataset.js';
 import { spiderGoldToPostgres } from '../eval/spider/spider-gold-to-postgres.js';
 import { withAdmin } from './support/database.js';
+import { useSpiderInPostgres } from './support/spider-in-postgres.js';
 
 /** The Spider dev databases loaded into the shared stack's PostgreSQL, and their gold SQL run on both engines. */
 
-const PREFIX = `t_spider_${randomBytes(3).toString('hex')}_`;
 let dataset: SpiderDataset;
 let catalog: SpiderCatalog;
 
-beforeAll(async () => {
-  dataset = loadSpiderDataset(defaultSpiderDir());
-  catalog = await withAdmin((client) => loadSpiderIntoPostgres(client, dataset, { schemaPrefix: PREFIX }));
-});
-
-afterAll(async () => {
-  await withAdmin(async (client) => {
-    for (const d of Object.values(catalog?.databases ?? {})) await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(d.schema)} CASCADE`);
-  });
+const spider = useSpiderInPostgres('spider');
+const PREFIX = spider.prefix;
+beforeAll(() => {
+  dataset = spider.dataset();
+  catalog = spider.catalog();
 });
 
 describe('sameResult', () => {

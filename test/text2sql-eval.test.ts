@@ -1,33 +1,26 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadSpiderIntoPostgres } from '../eval/spider/load-spider-into-postgres.js';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SpiderCatalog } from '../eval/spider/spider-catalog.js';
-import { defaultSpiderDir, loadSpiderDataset, type SpiderDataset } from '../eval/spider/spider-dataset.js';
+import type { SpiderDataset } from '../eval/spider/spider-dataset.js';
 import { spiderGoldToPostgres } from '../eval/spider/spider-gold-to-postgres.js';
 import { renderText2SqlEval } from '../eval/text2sql/render-text2sql-eval.js';
 import { runText2SqlEval } from '../eval/text2sql/run-text2sql-eval.js';
 import type { Text2SqlPredict } from '../eval/text2sql/text2sql-result.js';
 import { withAdmin } from './support/database.js';
+import { useSpiderInPostgres } from './support/spider-in-postgres.js';
 import { runCli } from './support/run-cli.js';
 
 /** `runText2SqlEval` scored against a scripted predictor whose right and wrong answers are known in advance. */
 
-const PREFIX = `t_t2s_${randomBytes(3).toString('hex')}_`;
 // Every gold query of these two runs on PostgreSQL with SQLite's result (spider-postgres.test.ts).
 const DATABASES = ['singer', 'poker_player'];
 let dataset: SpiderDataset;
 let catalog: SpiderCatalog;
 
-beforeAll(async () => {
-  dataset = loadSpiderDataset(defaultSpiderDir());
-  catalog = await withAdmin((client) => loadSpiderIntoPostgres(client, dataset, { databases: DATABASES, schemaPrefix: PREFIX }));
-});
-
-afterAll(async () => {
-  await withAdmin(async (client) => {
-    for (const d of Object.values(catalog?.databases ?? {})) await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(d.schema)} CASCADE`);
-  });
+const spider = useSpiderInPostgres('t2s', DATABASES);
+const PREFIX = spider.prefix;
+beforeAll(() => {
+  dataset = spider.dataset();
+  catalog = spider.catalog();
 });
 
 type Script = 'gold' | 'wrong' | 'garbage' | 'none' | 'throws' | 'write' | 'slow';

@@ -33,12 +33,15 @@ const DEFAULT_RELATIVE = path.join('shared', 'datasets', 'spider-dev');
 /**
  * Where the Spider dev subset is expected: `shared/datasets/spider-dev` beside the project (the
  * project's parent holds `shared/` in the layout it is deployed in), else in the nearest ancestor
- * that has one — of the project, then of the local checkout it was cloned from (a clean clone made
- * elsewhere, as CI makes, finds the dataset beside its origin); the first candidate when none
+ * that has one — of the project, then of the local checkout it was cloned from, and so on (a clean
+ * clone made elsewhere, as CI makes, finds the dataset beside its origin); the first candidate when none
  * exists, so the error names the expected place.
  */
 export function defaultSpiderDir(root: string = projectRoot): string {
-  const candidates = [root, localOrigin(root)].filter((r): r is string => r !== null).flatMap(ancestorCandidates);
+  const roots = [root];
+  // A clone of a clone: follow the chain of local origins (a few steps, never in a circle).
+  for (let origin = localOrigin(root); origin !== null && roots.length < 5 && !roots.includes(origin); origin = localOrigin(origin)) roots.push(origin);
+  const candidates = roots.flatMap(ancestorCandidates);
   return candidates.find((c) => fs.existsSync(path.join(c, 'questions.json'))) ?? candidates[0]!;
 }
 
