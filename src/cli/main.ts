@@ -37,6 +37,11 @@ const HELP = `Usage: npx distrag <command>
                                                 table retrieval on Spider dev (or DIR) as one catalog:
                                                 gold tables in the top k per ablation, results in
                                                 bench/results/retrieval-eval.* (or --out DIR)
+  eval guard [--data DIR] [--out DIR] [--json]  the SQL guard: false rejections on Spider's gold SQL and
+                                                the hostile corpus (0 may execute); bench/results/guard-eval.*
+  eval text2sql [--data DIR] [--limit N] [--out DIR] [--json]
+                                                execution accuracy of the configured LLM through the ask
+                                                pipeline on Spider dev; bench/results/text2sql-eval.*
   install-citus [--from-source DIR] [--version X.Y] [--dry-run]
                                                 install the citus extension (CITUS mode): from Citus's
                                                 package repository, or by building a source tree
