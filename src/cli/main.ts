@@ -1,6 +1,8 @@
 import { ConfigError, loadConfig } from '../config/config.js';
 import { CliError } from './cli-error.js';
 import { askCommand } from './commands/ask.js';
+import { backupCommand } from './commands/backup.js';
+import { backupsCommand } from './commands/backups.js';
 import { benchCommand } from './commands/bench.js';
 import { dbCredentialsCommand } from './commands/db-credentials.js';
 import { downCommand } from './commands/down.js';
@@ -23,6 +25,10 @@ const HELP = `Usage: npx distrag <command>
   ask "QUESTION" [--tenant T] [--json]         ask the running stack in plain language (as tenant T's reader,
                                                 or as an admin over every tenant); prints the answer, the SQL
                                                 and the first rows
+  backup [--node NAME] [--json]                 a verified base backup (pg_basebackup, WAL included) of every
+                                                PostgreSQL node, or of NAME (coordinator, worker-1, …), into
+                                                DISTRAG_HOME/backups/<node>/<id>/; keeps DISTRAG_BACKUP_KEEP per node
+  backups [--node NAME] [--json]                the backups of each node, newest first
   seed [--scale S]                              replace the demo data (S=1: 20 universities, ~10k students)
   bench [NAME|all] [--mode single|citus|both] [--runs N] [--duration SECONDS] [--connections N]
                                                 run benchmarks (gateway, data, events, cache, ask) on private stacks;
@@ -61,6 +67,8 @@ const COMMANDS: Record<string, (args: string[], config: ReturnType<typeof loadCo
   token: tokenCommand,
   ask: askCommand,
   seed: seedCommand,
+  backup: backupCommand,
+  backups: backupsCommand,
   bench: benchCommand,
   eval: evalCommand,
   'install-citus': installCitusCommand,

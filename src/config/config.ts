@@ -63,6 +63,11 @@ const schema = z.object({
   DISTRAG_SYSTEM_BIN_PATH: z.string().optional(),
   /** OS user the servers run as when DistRAG is started as root (PostgreSQL refuses root). */
   DISTRAG_SERVICE_USER: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default('distrag'),
+  /**
+   * How many complete base backups `distrag backup` keeps per PostgreSQL node in DISTRAG_HOME/backups/<node>/:
+   * after a new backup has been taken and verified, the older ones beyond this count are deleted. Default 3.
+   */
+  DISTRAG_BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(3),
   /** Demo data scale loaded on first `up` (0 skips the demo data). */
   DISTRAG_SEED_SCALE: z.coerce.number().min(0).max(1000).default(1),
   /** HS256 secret for user tokens. Default: generated on first `up` and kept in DISTRAG_HOME/secrets.json. */

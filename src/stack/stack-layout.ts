@@ -8,6 +8,8 @@ export function stackLayout(home: string) {
     secretsFile: path.join(home, 'secrets.json'),
     passFile: path.join(home, 'pgpass'),
     pgDir: (node: string) => path.join(home, 'pg', node),
+    /** Base backups of one PostgreSQL node (`coordinator`, `worker-1`, …), one directory per backup. */
+    backupDir: (node: string) => path.join(home, 'backups', node),
     redisDir: path.join(home, 'redis'),
     chromaDir: path.join(home, 'chroma'),
     nginxDir: path.join(home, 'nginx'),
