@@ -1,6 +1,7 @@
 import type pg from 'pg';
+import { readCitusEstimates } from '../../../src/db/citus-row-estimates.js';
 import { classifyTenancy, hasCitus, readCitusTables, readReferenceRegistry } from '../../../src/db/tenancy.js';
-import type { Catalog, CatalogColumn, CatalogForeignKey, CatalogKey, CatalogTable, CitusTableType } from './catalog-model.js';
+import type { Catalog, CatalogColumn, CatalogForeignKey, CatalogKey, CatalogTable } from './catalog-model.js';
 import { readCatalogFingerprint } from './catalog-fingerprint.js';
 import { mapPgType } from './type-mapping.js';
 
@@ -145,36 +146,6 @@ LEFT JOIN pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 WHERE con.conrelid = ANY($1::oid[]) AND con.contype IN ('p', 'u', 'f', 'c', 'x')
 ORDER BY con.conrelid, con.contype, con.conname`;
-
-/**
- * Under Citus the rows live in the shards: every node reports the planner's estimate of each shard
- * placement it holds, in one fan-out (run_command_on_all_nodes, one round trip whatever the table
- * count), and each table's estimate is the sum over its shards (one placement per shard; reference
- * tables have one shard). Tables with a shard never analysed (or not reported) get no estimate.
- */
-async function readCitusEstimates(client: pg.ClientBase, citus: Map<string, { type: CitusTableType }>): Promise<Map<string, number>> {
-  if (![...citus.values()].some((t) => t.type !== 'local')) return new Map();
-  const { rows } = await client.query<{ relid: string; total: number | null; unknown: boolean }>(CITUS_ESTIMATES_SQL);
-  return new Map(rows.filter((r) => !r.unknown && r.total !== null).map((r) => [r.relid, Number(r.total)]));
-}
-
-const CITUS_ESTIMATES_SQL = `
-WITH reported AS (
-  SELECT (json_each_text(result::json)).* FROM pg_catalog.run_command_on_all_nodes($cmd$
-    SELECT coalesce(json_object_agg(s.shardid, c.reltuples), '{}')
-    FROM pg_catalog.pg_dist_shard s
-    JOIN pg_catalog.pg_dist_placement p ON p.shardid = s.shardid AND p.groupid = (SELECT groupid FROM pg_catalog.pg_dist_local_group)
-    JOIN pg_catalog.pg_class c ON c.oid = to_regclass(pg_catalog.shard_name(s.logicalrelid, s.shardid))
-  $cmd$) WHERE success
-), per_shard AS (
-  SELECT key::bigint AS shardid, max(value::float8) AS reltuples FROM reported GROUP BY 1
-)
-SELECT s.logicalrelid::oid::text AS relid, sum(greatest(ps.reltuples, 0)) AS total,
-       bool_or(ps.reltuples IS NULL OR ps.reltuples < 0) AS unknown
-FROM pg_catalog.pg_dist_shard s
-JOIN pg_catalog.pg_dist_partition d ON d.logicalrelid = s.logicalrelid AND (d.partkey IS NOT NULL OR d.repmodel = 't')
-LEFT JOIN per_shard ps ON ps.shardid = s.shardid
-GROUP BY s.logicalrelid`;
 
 function toColumn(row: ColumnRow): CatalogColumn {
   return {

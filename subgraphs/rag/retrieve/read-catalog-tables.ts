@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import * as sql from 'pg-sql2';
+import { readCitusEstimates } from '../../../src/db/citus-row-estimates.js';
 import { classifyTenancy, hasCitus, readCitusTables, readReferenceRegistry } from '../../../src/db/tenancy.js';
 import type { ColumnInfo, TableInfo } from './table-info.js';
 
@@ -62,6 +63,8 @@ export async function readCatalogTables(client: pg.ClientBase, options: ReadCata
   const { rows: constraintRows } = await client.query<ConstraintRow>(CONSTRAINTS_SQL, [relids]);
   const citusTables = await readCitusTables(client, citus);
   const registered = await readReferenceRegistry(client);
+  // One fan-out for every table's shard estimates (the data API's catalog reads them the same way).
+  const shardEstimates = citus ? await readCitusEstimates(client, citusTables) : new Map<string, number>();
 
   const tables: TableInfo[] = [];
   for (const t of tableRows) {
@@ -86,7 +89,7 @@ export async function readCatalogTables(client: pg.ClientBase, options: ReadCata
       foreignKeys: constraints
         .filter((c) => c.type === 'f' && c.references !== null)
         .map((c) => ({ columns: c.columns, references: c.references!, referencedColumns: c.referenced_columns ?? [] })),
-      rowEstimate: await estimateRows(client, t, citusInfo !== undefined && citusInfo.type !== 'local'),
+      rowEstimate: await estimateRows(client, t, citusInfo !== undefined && citusInfo.type !== 'local' ? (shardEstimates.get(t.relid) ?? -1) : t.reltuples),
       tenancy,
       description: options.descriptions?.get(qualified) ?? t.comment,
     });
@@ -140,27 +143,12 @@ async function readSamples(client: pg.ClientBase, table: TableRow, column: strin
 }
 
 /**
- * The planner's estimate. On a Citus coordinator a distributed or reference table holds no rows
- * (reltuples 0 or -1): its shards' estimates are summed instead. A table never analysed is
- * counted, up to COUNT_CAP rows.
+ * The planner's estimate (for a table Citus manages, the sum of its shards' estimates: the
+ * coordinator's own reltuples is 0 or -1). A table never analysed is counted, up to COUNT_CAP rows.
  */
-async function estimateRows(client: pg.ClientBase, table: TableRow, citusManaged: boolean): Promise<number> {
-  let estimate = table.reltuples;
-  if (citusManaged) {
-    const { rows } = await client.query<{ total: number | null; unknown: boolean }>(
-      `SELECT sum(greatest(reltuples, 0)) AS total, bool_or(reltuples IS NULL OR reltuples < 0) AS unknown
-       FROM (SELECT CASE WHEN success THEN result::float8 END AS reltuples FROM run_command_on_shards($1::regclass, $cmd$SELECT reltuples FROM pg_class WHERE oid = '%s'::regclass$cmd$)) shards`,
-      [`${quoteIdent(table.schema)}.${quoteIdent(table.table)}`],
-    );
-    estimate = rows[0]?.unknown || rows[0]?.total === null ? -1 : Number(rows[0]!.total);
-  }
+async function estimateRows(client: pg.ClientBase, table: TableRow, estimate: number): Promise<number> {
   if (estimate > 0) return Math.round(estimate);
   const query = sql.compile(sql.query`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${sql.identifier(table.schema, table.table)} LIMIT ${sql.value(COUNT_CAP)}) s`);
   const { rows } = await client.query<{ n: number }>(query.text, query.values as unknown[]);
   return rows[0]?.n ?? 0;
-}
-
-/** A regclass literal's part, quoted as PostgreSQL's quote_ident would (it is a parameter value, not SQL text). */
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
