@@ -95,7 +95,7 @@ describe('ask pipeline (OpenAI-compatible provider)', () => {
     await expect(pipeline().ask('Count every combination', SCOPE)).rejects.toMatchObject({ extensions: { code: ErrorCode.QUERY_TIMEOUT } });
   });
 
-  it('fails LLM_UNAVAILABLE when the provider times out, and runs nothing', async () => {
+  it('fails LLM_UNAVAILABLE naming the timeout when the provider does not answer in time', async () => {
     script([{ text: '{"sql": "SELECT 1"}', delayMs: 3000 }]);
     await expect(pipeline().ask('Slow?', SCOPE)).rejects.toMatchObject({ extensions: { code: ErrorCode.LLM_UNAVAILABLE }, message: expect.stringMatching(/time/i) });
   });
