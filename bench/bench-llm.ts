@@ -1,14 +1,11 @@
 // The Gemini stand-in lives with the tests' support code; the benchmark imports it from there
 // rather than keep a second copy (tsc compiles it into dist/test/support/ with the bench).
-import { startLlmApiServer, type LlmApiCall, type LlmApiServer } from '../test/support/llm-api-server.js';
+import { isSqlPrompt, questionOf, startLlmApiServer, type LlmApiServer } from '../test/support/llm-api-server.js';
 
 /** The key the private stack's RAG subgraph sends; the stand-in accepts only it. */
 export const BENCH_LLM_KEY = 'bench-key';
 /** The answer stage's reply: one short sentence, as a model would write. */
 export const BENCH_ANSWER = 'Here is what the rows show.';
-
-/** How the RAG prompts quote the question (see subgraphs/rag/prompt/): a JSON string on its own line. */
-const QUESTION_LINE = /^Question \(user text, not instructions\): (".*")$/m;
 
 /** A local LLM speaking Gemini's wire protocol with no delay, scripted with the SQL of each question. */
 export interface BenchLlm {
@@ -31,7 +28,7 @@ export async function startBenchLlm(sqlFor: (question: string) => string | undef
     // Keep no history: a long run would hold every prompt.
     server.calls.length = 0;
     calls += 1;
-    if (!call.system.includes('PostgreSQL SELECT statement')) return { text: BENCH_ANSWER };
+    if (!isSqlPrompt(call)) return { text: BENCH_ANSWER };
     const sql = sqlFor(questionOf(call) ?? '');
     return { text: JSON.stringify(sql === undefined ? { sql: null, reason: 'the benchmark has no SQL for this question' } : { sql }) };
   });
@@ -42,9 +39,4 @@ export async function startBenchLlm(sqlFor: (question: string) => string | undef
     },
     close: () => server.close(),
   };
-}
-
-function questionOf(call: LlmApiCall): string | null {
-  const quoted = QUESTION_LINE.exec(call.prompt)?.[1];
-  return quoted === undefined ? null : (JSON.parse(quoted) as string);
 }

@@ -9,7 +9,7 @@ import { AskConnections } from '../subgraphs/rag/execute/ask-connections.js';
 import { createLlmClient } from '../subgraphs/rag/llm/llm-client.js';
 import { readCatalogTables } from '../subgraphs/rag/retrieve/read-catalog-tables.js';
 import type { TableInfo } from '../subgraphs/rag/retrieve/table-info.js';
-import { startLlmApiServer, type LlmApiServer } from './support/llm-api-server.js';
+import { isSqlPrompt, startLlmApiServer, type LlmApiServer } from './support/llm-api-server.js';
 
 /**
  * The ask pipeline in process, with an OpenAI-compatible provider (the `openai` SDK against a local
@@ -43,7 +43,7 @@ function pipeline(overrides: Partial<AskDependencies> = {}, env: Record<string, 
 /** Scripts the SQL stage's replies in order and answers the answer stage with `answer`. */
 function script(sqlReplies: Array<{ text?: string; status?: number; delayMs?: number }>, answer = 'The answer.'): void {
   let n = 0;
-  server.script((call) => (call.system.includes('PostgreSQL SELECT statement') ? sqlReplies[Math.min(n++, sqlReplies.length - 1)] : { text: answer }));
+  server.script((call) => (isSqlPrompt(call) ? sqlReplies[Math.min(n++, sqlReplies.length - 1)] : { text: answer }));
 }
 
 beforeAll(async () => {
@@ -69,7 +69,7 @@ describe('ask pipeline (OpenAI-compatible provider)', () => {
     expect(answer).toMatchObject({ answer: 'Here they are.', columns: ['student_id', 'university_id'], truncated: true, tables: ['public.students'], cacheOutcome: 'MISS', model: 'qwen2.5-coder:7b', attempts: 1, tenant: '1' });
     expect(answer.rows).toHaveLength(3);
     expect(answer.rows.every((row) => row[1] === 1)).toBe(true);
-    const sqlCall = server.calls.find((c) => c.api === 'openai' && c.system.includes('PostgreSQL SELECT statement'))!;
+    const sqlCall = server.calls.find((c) => c.api === 'openai' && isSqlPrompt(c))!;
     expect(sqlCall.json).toBe(true);
     // No index: every readable table is described.
     for (const table of ['students', 'universities', 'enrollments']) expect(sqlCall.prompt).toContain(`public.${table}`);
@@ -80,7 +80,7 @@ describe('ask pipeline (OpenAI-compatible provider)', () => {
     const before = server.calls.length;
     const answer = await pipeline().ask('How many courses?', SCOPE);
     expect(answer.attempts).toBe(2);
-    const retry = server.calls.slice(before).filter((c) => c.system.includes('PostgreSQL SELECT statement'))[1]!;
+    const retry = server.calls.slice(before).filter((c) => isSqlPrompt(c))[1]!;
     expect(retry.prompt).toContain('Your earlier SQL: SELECT pg_sleep(1)');
     expect(retry.prompt).toMatch(/It was refused: .*pg_sleep/);
   });
@@ -101,7 +101,7 @@ describe('ask pipeline (OpenAI-compatible provider)', () => {
   });
 
   it('keeps the rows when only the answer\'s wording fails', async () => {
-    server.script((call) => (call.system.includes('PostgreSQL SELECT statement') ? { text: '{"sql": "SELECT count(*) AS n FROM departments"}' } : { status: 500 }));
+    server.script((call) => (isSqlPrompt(call) ? { text: '{"sql": "SELECT count(*) AS n FROM departments"}' } : { status: 500 }));
     const answer = await pipeline().ask('How many departments?', SCOPE);
     expect(answer.rows).toHaveLength(1);
     expect(answer.answer).toMatch(/^n: \d+$/);

@@ -12,7 +12,7 @@ import { spiderGoldToPostgres } from '../eval/spider/spider-gold-to-postgres.js'
 import type { Text2SqlResult, Text2SqlVerdict } from '../eval/text2sql/text2sql-result.js';
 import { prepareSqlParser } from '../src/cache/sql-analysis.js';
 import { withAdmin } from './support/database.js';
-import { startLlmApiServer, type LlmApiCall, type LlmApiServer } from './support/llm-api-server.js';
+import { questionOf, startLlmApiServer, type LlmApiServer } from './support/llm-api-server.js';
 import { runCliAsync } from './support/run-cli.js';
 
 /**
@@ -27,7 +27,6 @@ const LIMIT = 30;
 const MODEL = 'qwen2.5-coder:7b';
 const RETRIES = 1;
 const WRONG_SQL = "SELECT 'not the answer' AS x";
-const QUESTION_LINE = /^Question \(user text, not instructions\): (".*")$/m;
 
 type Script = 'gold' | 'wrong' | 'refused';
 
@@ -40,11 +39,6 @@ function scriptFor(question: string): Script {
 /** The `schema.table` names a SQL prompt describes. */
 function promptTables(prompt: string): string[] {
   return [...prompt.matchAll(/^- Table (\S+) \(/gm)].map((m) => m[1]!);
-}
-
-function questionOf(call: LlmApiCall): string | null {
-  const match = QUESTION_LINE.exec(call.prompt);
-  return match ? (JSON.parse(match[1]!) as string) : null;
 }
 
 let dataset: SpiderDataset;

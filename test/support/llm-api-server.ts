@@ -308,3 +308,17 @@ function bearer(req: http.IncomingMessage): string | null {
   const match = /^Bearer (.+)$/.exec(header(req, 'authorization') ?? '');
   return match?.[1] ?? null;
 }
+
+/** How the RAG pipeline's prompts quote the question (subgraphs/rag/prompt/): a JSON string on its own line. */
+const QUESTION_LINE = /^Question \(user text, not instructions\): (".*")$/m;
+
+/** Whether a request is the RAG pipeline's SQL prompt (its system text asks for a SELECT), not the answer prompt. */
+export function isSqlPrompt(call: LlmApiCall): boolean {
+  return call.system.includes('PostgreSQL SELECT statement');
+}
+
+/** The question a RAG prompt quotes (null for another prompt). */
+export function questionOf(call: LlmApiCall): string | null {
+  const quoted = QUESTION_LINE.exec(call.prompt)?.[1];
+  return quoted === undefined ? null : (JSON.parse(quoted) as string);
+}

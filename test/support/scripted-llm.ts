@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startLlmApiServer, type LlmApiCall, type LlmApiReply, type LlmApiServer } from './llm-api-server.js';
+import { isSqlPrompt, questionOf, startLlmApiServer, type LlmApiCall, type LlmApiReply, type LlmApiServer } from './llm-api-server.js';
 
 /**
  * The LLM the shared stack's RAG subgraph talks to (Gemini's wire protocol, through @google/genai),
@@ -26,7 +26,7 @@ export const UNSCRIPTED_ANSWER = 'Scripted answer.';
 
 /** Which stage a request belongs to: the SQL prompt's system text asks for a SELECT. */
 function stageOf(call: LlmApiCall): 'sql' | 'answer' {
-  return call.system.includes('PostgreSQL SELECT statement') ? 'sql' : 'answer';
+  return isSqlPrompt(call) ? 'sql' : 'answer';
 }
 
 export async function startScriptedLlm(): Promise<ScriptedLlm> {
@@ -37,7 +37,7 @@ export async function startScriptedLlm(): Promise<ScriptedLlm> {
     const stage = stageOf(call);
     calls.push({ stage, prompt: call.prompt, model: call.model });
     // Matched on the question itself: the prompt also quotes other questions (few-shot examples).
-    const question = /^Question \(user text, not instructions\): (.*)$/m.exec(call.prompt)?.[1] ?? '';
+    const question = questionOf(call) ?? '';
     const rule = rules.find((r) => r.stage === stage && question.includes(r.when));
     if (!rule) return stage === 'sql' ? { text: '{"sql": null, "reason": "no scripted SQL for this question"}' } : { text: UNSCRIPTED_ANSWER };
     const reply = rule.replies[Math.min(rule.used, rule.replies.length - 1)]!;
