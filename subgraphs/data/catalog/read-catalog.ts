@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { readCitusEstimates } from '../../../src/db/citus-row-estimates.js';
+import { readExposedTables } from '../../../src/db/exposed-tables.js';
 import { classifyTenancy, hasCitus, readCitusTables, readReferenceRegistry } from '../../../src/db/tenancy.js';
 import type { Catalog, CatalogColumn, CatalogForeignKey, CatalogKey, CatalogTable } from './catalog-model.js';
 import { readCatalogFingerprint } from './catalog-fingerprint.js';
@@ -10,14 +11,6 @@ export interface ReadCatalogOptions {
   schemas: string[];
   /** Tenant column of tables Citus does not distribute (single-node mode, Citus local tables). */
   tenantColumn: string;
-}
-
-interface TableRow {
-  relid: string;
-  schema: string;
-  name: string;
-  comment: string | null;
-  reltuples: number;
 }
 
 interface ColumnRow {
@@ -54,7 +47,7 @@ export async function readCatalog(client: pg.ClientBase, options: ReadCatalogOpt
     await client.query('SET LOCAL search_path TO pg_catalog');
     const citus = await hasCitus(client);
     const fingerprint = await readCatalogFingerprint(client, options.schemas, citus);
-    const { rows: tableRows } = await client.query<TableRow>(TABLES_SQL, [options.schemas]);
+    const tableRows = await readExposedTables(client, options.schemas);
     const relids = tableRows.map((t) => t.relid);
     const { rows: columnRows } = await client.query<ColumnRow>(COLUMNS_SQL, [relids]);
     const { rows: constraintRows } = await client.query<ConstraintRow>(CONSTRAINTS_SQL, [relids]);
@@ -105,14 +98,6 @@ export async function readRowEstimates(client: pg.ClientBase, tables: CatalogTab
   }
   return result;
 }
-
-const TABLES_SQL = `
-SELECT c.oid::text AS relid, n.nspname AS schema, c.relname AS name,
-       obj_description(c.oid, 'pg_class') AS comment, c.reltuples::float8 AS reltuples
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-ORDER BY n.nspname, c.relname`;
 
 // Arrays and domains are unwrapped to the scalar type that decides the mapping; the column's own
 // type (format_type) is kept for casts, so domain checks still apply on writes.

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import * as sql from 'pg-sql2';
 import { readCitusEstimates } from '../../../src/db/citus-row-estimates.js';
+import { readExposedTables, type ExposedTableRow } from '../../../src/db/exposed-tables.js';
 import { classifyTenancy, hasCitus, readCitusTables, readReferenceRegistry } from '../../../src/db/tenancy.js';
 import type { ColumnInfo, TableInfo } from './table-info.js';
 
@@ -23,14 +24,6 @@ const SAMPLE_SCAN_ROWS = 10_000;
 const SAMPLE_LENGTH = 40;
 /** Rows counted when no estimate exists (never analysed): "at least" this many beyond. */
 const COUNT_CAP = 10_000;
-
-interface TableRow {
-  relid: string;
-  schema: string;
-  table: string;
-  comment: string | null;
-  reltuples: number;
-}
 
 interface ColumnRow {
   relid: string;
@@ -57,7 +50,7 @@ interface ConstraintRow {
  */
 export async function readCatalogTables(client: pg.ClientBase, options: ReadCatalogTablesOptions): Promise<TableInfo[]> {
   const citus = await hasCitus(client);
-  const { rows: tableRows } = await client.query<TableRow>(TABLES_SQL, [options.schemas]);
+  const tableRows = await readExposedTables(client, options.schemas);
   const relids = tableRows.map((t) => t.relid);
   const { rows: columnRows } = await client.query<ColumnRow>(COLUMNS_SQL, [relids]);
   const { rows: constraintRows } = await client.query<ConstraintRow>(CONSTRAINTS_SQL, [relids]);
@@ -79,11 +72,11 @@ export async function readCatalogTables(client: pg.ClientBase, options: ReadCata
       if (samples.length === 0 && shared && c.text_like && options.sampleValues > 0) samples = await readSamples(client, t, c.name, options.sampleValues);
       infos.push({ name: c.name, type: c.type, nullable: !c.not_null, samples: samples.map((s) => s.slice(0, SAMPLE_LENGTH)) });
     }
-    const qualified = `${t.schema}.${t.table}`;
+    const qualified = `${t.schema}.${t.name}`;
     tables.push({
       name: qualified,
       schema: t.schema,
-      table: t.table,
+      table: t.name,
       columns: infos,
       primaryKey: constraints.find((c) => c.type === 'p')?.columns ?? [],
       foreignKeys: constraints
@@ -96,14 +89,6 @@ export async function readCatalogTables(client: pg.ClientBase, options: ReadCata
   }
   return tables;
 }
-
-const TABLES_SQL = `
-SELECT c.oid::text AS relid, n.nspname AS schema, c.relname AS table,
-       obj_description(c.oid, 'pg_class') AS comment, c.reltuples::float8 AS reltuples
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-ORDER BY n.nspname, c.relname`;
 
 // Text-like: the string category, of the column's type or of a domain's base type.
 const COLUMNS_SQL = `
@@ -131,11 +116,11 @@ WHERE con.conrelid = ANY($1::oid[]) AND con.contype IN ('p', 'f')
 ORDER BY con.conrelid, con.contype, con.conname`;
 
 /** Up to `limit` distinct values of a column, or none when it has more than MAX_DISTINCT among the rows looked at. */
-async function readSamples(client: pg.ClientBase, table: TableRow, column: string, limit: number): Promise<string[]> {
+async function readSamples(client: pg.ClientBase, table: ExposedTableRow, column: string, limit: number): Promise<string[]> {
   const col = sql.identifier(column);
   const query = sql.compile(sql.query`
     SELECT DISTINCT left(${col}::text, ${sql.value(SAMPLE_LENGTH)}) AS value
-    FROM (SELECT ${col} FROM ${sql.identifier(table.schema, table.table)} WHERE ${col} IS NOT NULL LIMIT ${sql.value(SAMPLE_SCAN_ROWS)}) s
+    FROM (SELECT ${col} FROM ${sql.identifier(table.schema, table.name)} WHERE ${col} IS NOT NULL LIMIT ${sql.value(SAMPLE_SCAN_ROWS)}) s
     ORDER BY 1 LIMIT ${sql.value(MAX_DISTINCT + 1)}`);
   const { rows } = await client.query<{ value: string }>(query.text, query.values as unknown[]);
   if (rows.length > MAX_DISTINCT) return [];
@@ -146,9 +131,9 @@ async function readSamples(client: pg.ClientBase, table: TableRow, column: strin
  * The planner's estimate (for a table Citus manages, the sum of its shards' estimates: the
  * coordinator's own reltuples is 0 or -1). A table never analysed is counted, up to COUNT_CAP rows.
  */
-async function estimateRows(client: pg.ClientBase, table: TableRow, estimate: number): Promise<number> {
+async function estimateRows(client: pg.ClientBase, table: ExposedTableRow, estimate: number): Promise<number> {
   if (estimate > 0) return Math.round(estimate);
-  const query = sql.compile(sql.query`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${sql.identifier(table.schema, table.table)} LIMIT ${sql.value(COUNT_CAP)}) s`);
+  const query = sql.compile(sql.query`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${sql.identifier(table.schema, table.name)} LIMIT ${sql.value(COUNT_CAP)}) s`);
   const { rows } = await client.query<{ n: number }>(query.text, query.values as unknown[]);
   return rows[0]?.n ?? 0;
 }
