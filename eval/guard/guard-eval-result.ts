@@ -1,3 +1,5 @@
+import type { EvalStamp } from '../eval-stamp.js';
+
 /** What the guard is told about the caller: the tables it may read (`schema.table`) and its search path. */
 export interface EvalGuardScope {
   readableTables: ReadonlySet<string>;
@@ -48,15 +50,9 @@ export interface HostileLeak {
 }
 
 /** What one `npx distrag eval guard` measured: bench/results/guard-eval.json. */
-export interface GuardEvalResult {
+export interface GuardEvalResult extends EvalStamp {
   format: typeof GUARD_EVAL_FORMAT;
   eval: 'guard';
-  commit: string;
-  dirty: boolean;
-  date: string;
-  elapsedSeconds: number;
-  /** The dataset directory, relative to the project root. */
-  data: string;
   gold: {
     queries: number;
     refused: number;

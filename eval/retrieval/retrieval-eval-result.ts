@@ -1,5 +1,6 @@
 import type { WeightsCrossValidation } from './cross-validate-weights.js';
 import type { VariantScores } from './evaluate-retrieval.js';
+import type { EvalStamp } from '../eval-stamp.js';
 
 /** Version of the layout below. */
 export const RETRIEVAL_EVAL_FORMAT = 1;
@@ -8,17 +9,9 @@ export const RETRIEVAL_EVAL_FORMAT = 1;
 export const RETRIEVAL_GOAL = { k: 3, allGold: 0.97 } as const;
 
 /** What one `npx distrag eval retrieval` measured: bench/results/retrieval-eval.json. */
-export interface RetrievalEvalResult {
+export interface RetrievalEvalResult extends EvalStamp {
   format: typeof RETRIEVAL_EVAL_FORMAT;
   eval: 'retrieval';
-  /** The full commit of the code evaluated ('unknown' outside git), as the benchmarks stamp it. */
-  commit: string;
-  dirty: boolean;
-  /** When the eval finished (ISO 8601). */
-  date: string;
-  elapsedSeconds: number;
-  /** The dataset directory, relative to the project root. */
-  data: string;
   embedder: string;
   counts: {
     databases: number;

@@ -1,3 +1,5 @@
+import type { EvalStamp } from '../eval-stamp.js';
+
 /** Version of the layout below. */
 export const TEXT2SQL_EVAL_FORMAT = 1;
 
@@ -54,17 +56,9 @@ export interface Text2SqlCounts {
 }
 
 /** What one `npx distrag eval text2sql` measured: bench/results/text2sql-eval.json. */
-export interface Text2SqlResult {
+export interface Text2SqlResult extends EvalStamp {
   format: typeof TEXT2SQL_EVAL_FORMAT;
   eval: 'text2sql';
-  /** The full commit of the code evaluated ('unknown' outside git), as the benchmarks stamp it. */
-  commit: string;
-  dirty: boolean;
-  /** When the eval finished (ISO 8601). */
-  date: string;
-  elapsedSeconds: number;
-  /** The dataset directory, relative to the project root. */
-  data: string;
   /** Null when the predictor did not describe itself (tests' scripted predictors). */
   predictor: Text2SqlPredictorInfo | null;
   overall: Text2SqlCounts;
