@@ -22,8 +22,6 @@ const MAX_DISTINCT = 20;
 const SAMPLE_SCAN_ROWS = 10_000;
 /** Characters kept of one sample value. */
 const SAMPLE_LENGTH = 40;
-/** Rows counted when no estimate exists (never analysed): "at least" this many beyond. */
-const COUNT_CAP = 10_000;
 
 interface ColumnRow {
   relid: string;
@@ -82,7 +80,10 @@ export async function readCatalogTables(client: pg.ClientBase, options: ReadCata
       foreignKeys: constraints
         .filter((c) => c.type === 'f' && c.references !== null)
         .map((c) => ({ columns: c.columns, references: c.references!, referencedColumns: c.referenced_columns ?? [] })),
-      rowEstimate: await estimateRows(client, t, citusInfo !== undefined && citusInfo.type !== 'local' ? (shardEstimates.get(t.relid) ?? -1) : t.reltuples),
+      // The planner's estimate (for a table Citus manages, its shards' sum: the coordinator's own is 0
+      // or -1). Never analysed: unknown (0). Counting instead would scan every such table at each
+      // schema refresh, racing the DDL that triggered it.
+      rowEstimate: Math.max(0, Math.round(citusInfo !== undefined && citusInfo.type !== 'local' ? (shardEstimates.get(t.relid) ?? 0) : t.reltuples)),
       tenancy,
       description: options.descriptions?.get(qualified) ?? t.comment,
     });
@@ -125,15 +126,4 @@ async function readSamples(client: pg.ClientBase, table: ExposedTableRow, column
   const { rows } = await client.query<{ value: string }>(query.text, query.values as unknown[]);
   if (rows.length > MAX_DISTINCT) return [];
   return rows.map((r) => r.value).filter((v) => v.trim() !== '').slice(0, limit);
-}
-
-/**
- * The planner's estimate (for a table Citus manages, the sum of its shards' estimates: the
- * coordinator's own reltuples is 0 or -1). A table never analysed is counted, up to COUNT_CAP rows.
- */
-async function estimateRows(client: pg.ClientBase, table: ExposedTableRow, estimate: number): Promise<number> {
-  if (estimate > 0) return Math.round(estimate);
-  const query = sql.compile(sql.query`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${sql.identifier(table.schema, table.name)} LIMIT ${sql.value(COUNT_CAP)}) s`);
-  const { rows } = await client.query<{ n: number }>(query.text, query.values as unknown[]);
-  return rows[0]?.n ?? 0;
 }
