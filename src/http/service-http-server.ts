@@ -9,6 +9,8 @@ export interface ServiceHttpServerOptions {
   mayReadMetrics: (req: IncomingMessage) => boolean;
   /** Extra JSON routes (`/status`), answered to callers `mayReadMetrics` accepts. */
   routes?: Record<string, () => Promise<unknown>>;
+  /** Further requests (an operations API with its own checks): resolves true when it answered. */
+  handle?: (req: IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
 }
 
 /** `/healthz`, `/readyz`, `/metrics` (and status routes) for a service that serves no GraphQL. */
@@ -26,6 +28,7 @@ export function createServiceHttpServer(options: ServiceHttpServerOptions): http
         const problem = await options.readiness();
         return send(problem === null ? 200 : 503, problem === null ? { status: 'ready' } : { status: 'not ready', reason: problem });
       }
+      if (options.handle && (await options.handle(req, res))) return;
       const route = path === '/metrics' ? null : options.routes?.[path];
       if (path !== '/metrics' && !route) return send(404, { error: `no route ${path}` });
       if (!options.mayReadMetrics(req)) return send(401, { error: 'this route needs the services\' internal signature' });
