@@ -40,6 +40,10 @@ const schema = z.object({
   DISTRAG_CLUSTER_PORT: port.default(4004),
   /** The change feed (health, metrics, /status). */
   DISTRAG_FEED_PORT: port.default(4005),
+  /** The backup process (`backup --watch`: WAL streaming, scheduled base backups): health, metrics, its API. */
+  DISTRAG_BACKUP_PORT: port.default(4006),
+  /** The recovery process (`recover --watch`: the watchdog and the cluster operations API). */
+  DISTRAG_RECOVERY_PORT: port.default(4007),
   /** PostgreSQL coordinator (or the single node). */
   DISTRAG_PG_PORT: port.default(9700),
   /** Workers listen on DISTRAG_WORKER_PORT_BASE, +1, … (Citus mode only). */
@@ -68,6 +72,32 @@ const schema = z.object({
    * after a new backup has been taken and verified, the older ones beyond this count are deleted. Default 3.
    */
   DISTRAG_BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(3),
+  /**
+   * RPO 0: every data node waits, at each commit, until its WAL receiver (`pg_receivewal --synchronous`,
+   * run by the backup process) has flushed the commit to the backup directory. `off`: WAL still streams,
+   * asynchronously (the loss window on a disk loss is the receiver's lag, reported by `backup --watch`).
+   */
+  DISTRAG_BACKUP_SYNC: bool.default(true),
+  /** Scheduled base backup of every node (`backup --watch`), also taken once at its start when a node has none. */
+  DISTRAG_BACKUP_INTERVAL: duration('DISTRAG_BACKUP_INTERVAL').default(86_400),
+  /** Cluster-consistent restore points (citus_create_restore_point, or pg_create_restore_point without Citus). */
+  DISTRAG_RESTORE_POINT_INTERVAL: duration('DISTRAG_RESTORE_POINT_INTERVAL').default(3_600),
+  /** After each scheduled base backup, start it on a spare port and check its marker row (`off` skips). */
+  DISTRAG_BACKUP_RESTORE_TEST: bool.default(true),
+  /** `up` waits until every node has a verified base backup before it reports ready. */
+  DISTRAG_READY_NEEDS_BACKUP: bool.default(true),
+  /** The recovery watchdog (`recover --watch`), started by `up`: restarts dead services, restores lost nodes. */
+  DISTRAG_RECOVERY: bool.default(true),
+  /** How the watchdog reaches the services: `local` (the CLI's processes) or `docker` (compose, through the Docker API). */
+  DISTRAG_RECOVERY_RUNTIME: z.enum(['local', 'docker']).default('local'),
+  /** Milliseconds between the watchdog's checks. */
+  DISTRAG_RECOVERY_CHECK_MS: z.coerce.number().int().min(100).max(600_000).default(1_000),
+  /** Consecutive failed checks (each of two independent signals) before a node counts as dead. */
+  DISTRAG_RECOVERY_FAILURES: z.coerce.number().int().min(1).max(100).default(2),
+  /** The recovery process's operations API, for the cluster subgraph (set by `up`; compose: http://recovery:4007). */
+  DISTRAG_OPS_URL: z.string().url().optional(),
+  /** The backup process's API, for the watchdog (set by `up`; compose: http://backup:4006). */
+  DISTRAG_BACKUP_URL: z.string().url().optional(),
   /** Demo data scale loaded on first `up` (0 skips the demo data). */
   DISTRAG_SEED_SCALE: z.coerce.number().min(0).max(1000).default(1),
   /** HS256 secret for user tokens. Default: generated on first `up` and kept in DISTRAG_HOME/secrets.json. */

@@ -23,13 +23,15 @@ const PORT_KEYS = [
  * up on Linux): ports drawn from that range can be taken meanwhile by any outgoing connection, and
  * workers and extra gateways need neighbours of their base port (worker-2 on base + 1, gateway-2
  * on the gateway port + 10). Layout of a block: the services at +0…+9, workers from +10 (up to 4),
- * the gateway at +14, its extra replicas at +24…+29.
+ * the gateway at +14, the backup and recovery processes at +15 and +16, extra gateways at +24…+29.
  */
 const BLOCK = 32;
 const BLOCKS_FROM = 20_000;
 const BLOCK_COUNT = Math.floor((32_768 - BLOCKS_FROM) / BLOCK);
 const WORKER_OFFSET = 10;
 const GATEWAY_OFFSET = 14;
+/** The backup and recovery processes. */
+const OPS_OFFSET = 15;
 
 /** Environment for a stack in a fresh temporary home, on a block of free private ports. */
 export async function privateStackEnv(prefix: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
@@ -39,12 +41,14 @@ export async function privateStackEnv(prefix: string, extra: Record<string, stri
   for (const [i, key] of PORT_KEYS.entries()) env[key] = String(start + i);
   env.DISTRAG_WORKER_PORT_BASE = String(start + WORKER_OFFSET);
   env.DISTRAG_GATEWAY_PORT = String(start + GATEWAY_OFFSET);
+  env.DISTRAG_BACKUP_PORT = String(start + OPS_OFFSET);
+  env.DISTRAG_RECOVERY_PORT = String(start + OPS_OFFSET + 1);
   return { ...env, ...extra };
 }
 
 /** The first port of a block whose every port is free now, chosen at random (concurrent stacks). */
 async function freeBlock(): Promise<number> {
-  const used = [...PORT_KEYS.keys(), ...[0, 1, 2, 3].map((i) => WORKER_OFFSET + i), GATEWAY_OFFSET, ...[0, 1, 2, 3, 4, 5].map((i) => GATEWAY_OFFSET + 10 + i)];
+  const used = [...PORT_KEYS.keys(), ...[0, 1, 2, 3].map((i) => WORKER_OFFSET + i), GATEWAY_OFFSET, OPS_OFFSET, OPS_OFFSET + 1, ...[0, 1, 2, 3, 4, 5].map((i) => GATEWAY_OFFSET + 10 + i)];
   for (let attempt = 0; attempt < 100; attempt++) {
     const start = BLOCKS_FROM + BLOCK * Math.floor(Math.random() * BLOCK_COUNT);
     if ((await Promise.all(used.map((offset) => isPortFree(start + offset, '127.0.0.1')))).every(Boolean)) return start;
