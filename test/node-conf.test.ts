@@ -19,6 +19,11 @@ describe('PostgreSQL node template', () => {
     expect(conf).toMatch(/^citus\.propagate_set_commands = 'local'$/m);
     expect(conf).toMatch(/^citus\.enable_change_data_capture = on$/m);
   });
+
+  it('names the WAL receiver as the synchronous standby only with synchronous WAL streaming (RPO 0)', () => {
+    expect(renderNodeConf({ host: '127.0.0.1', port: 9700, citus: true, walSync: true })).toMatch(/^synchronous_standby_names = 'distrag_wal'$/m);
+    expect(renderNodeConf({ host: '127.0.0.1', port: 9700, citus: true, walSync: false })).not.toMatch(/^synchronous_standby_names/m);
+  });
 });
 
 describe('NGINX config', () => {

@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { backupId } from './backup-id.js';
 import { DATA_DIR, writeBackupRecord, type BackupRecord } from './backup-record.js';
 import type { BackupTarget } from './backup-targets.js';
+import { runPgTool } from './run-pg-tool.js';
 import { readWalRange } from './wal-range.js';
 
 export interface TakeBaseBackupOptions {
@@ -32,7 +32,7 @@ const PARTIAL = /^\.partial-.+-(\d+)$/;
  * on it, backup.json, then one rename into place. On any failure the partial directory is removed,
  * so a node's backup directory only ever holds complete, verified backups.
  */
-export function takeBaseBackup(options: TakeBaseBackupOptions): BackupRecord {
+export async function takeBaseBackup(options: TakeBaseBackupOptions): Promise<BackupRecord> {
   const { node, nodeDir, report } = options;
   try {
     fs.mkdirSync(nodeDir, { recursive: true, mode: 0o700 });
@@ -52,12 +52,12 @@ export function takeBaseBackup(options: TakeBaseBackupOptions): BackupRecord {
   try {
     const dataDir = path.join(partial, DATA_DIR);
     report(`backing up ${node.name} (${node.host}:${node.port}) as ${id}`);
-    run(options, 'pg_basebackup', [
+    await run(options, 'pg_basebackup', [
       '-h', node.host, '-p', String(node.port), '-U', options.user, '-w',
       '-D', dataDir, '-F', 'p', '-X', 'stream', '-c', 'fast', '--manifest-checksums=CRC32C',
     ]);
     report(`${node.name}: base backup written; verifying it with pg_verifybackup`);
-    run(options, 'pg_verifybackup', ['-q', dataDir]);
+    await run(options, 'pg_verifybackup', ['-q', dataDir]);
     const record: BackupRecord = {
       id,
       node: node.name,
@@ -78,18 +78,12 @@ export function takeBaseBackup(options: TakeBaseBackupOptions): BackupRecord {
   }
 }
 
-/** Runs one PostgreSQL client tool; a failure becomes a BackupError with the tool's last error line. */
-function run(options: TakeBaseBackupOptions, tool: string, args: string[]): void {
-  const result = spawnSync(path.join(options.binDir, tool), args, {
-    encoding: 'utf8',
-    env: { ...process.env, PGPASSWORD: options.password, PGCONNECT_TIMEOUT: '10' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (result.error) throw new BackupError(`${tool} could not run: ${result.error.message}`, { cause: result.error });
-  if (result.status !== 0) {
-    const lines = `${result.stderr}\n${result.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
-    const line = lines.find((l) => /error|fatal/i.test(l)) ?? lines[lines.length - 1] ?? `exit code ${result.status}`;
-    throw new BackupError(`${tool} failed: ${line}`);
+/** Runs one PostgreSQL client tool; a failure becomes a BackupError with the tool's error line. */
+async function run(options: TakeBaseBackupOptions, tool: string, args: string[]): Promise<void> {
+  try {
+    await runPgTool(options.binDir, tool, args, { password: options.password });
+  } catch (error) {
+    throw new BackupError((error as Error).message, { cause: error });
   }
 }
 

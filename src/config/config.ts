@@ -96,6 +96,8 @@ const schema = z.object({
   DISTRAG_RECOVERY_FAILURES: z.coerce.number().int().min(1).max(100).default(2),
   /** The recovery process's operations API, for the cluster subgraph (set by `up`; compose: http://recovery:4007). */
   DISTRAG_OPS_URL: z.string().url().optional(),
+  /** The data nodes the backup process streams from its start (`name=host:port,…`; set by `up`, compose sets its own). */
+  DISTRAG_BACKUP_NODES: z.string().optional(),
   /** The backup process's API, for the watchdog (set by `up`; compose: http://backup:4006). */
   DISTRAG_BACKUP_URL: z.string().url().optional(),
   /** Demo data scale loaded on first `up` (0 skips the demo data). */

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { WAL_RECEIVER_APPLICATION } from '../backup/wal-receiver.js';
 import { schemaDir } from '../paths.js';
 import type { ProcessSpec } from './process-manager.js';
 import type { PostgresBinaries } from './postgres-binaries.js';
@@ -16,6 +17,8 @@ export interface PostgresNodeOptions {
   port: number;
   password: string;
   citus: boolean;
+  /** RPO 0: commits wait until the node's WAL receiver (the backup process) has flushed them. */
+  walSync?: boolean;
   binaries: PostgresBinaries;
   runAs: RunAs | null;
   /** libpq password file the node uses for its own outgoing connections (Citus coordinator ↔ workers). */
@@ -65,15 +68,17 @@ export function adminUrl(node: { host: string; port: number; password: string },
 }
 
 /** Fills the one node template (schema/postgres/node.conf.template). */
-export function renderNodeConf(options: Pick<PostgresNodeOptions, 'host' | 'port' | 'citus'>): string {
+export function renderNodeConf(options: Pick<PostgresNodeOptions, 'host' | 'port' | 'citus' | 'walSync'>): string {
   const template = fs.readFileSync(path.join(schemaDir, 'postgres', 'node.conf.template'), 'utf8');
   return template
     .replaceAll('{{HOST}}', options.host)
     .replaceAll('{{PORT}}', String(options.port))
+    .replaceAll('{{WAL_RECEIVER}}', WAL_RECEIVER_APPLICATION)
     .split('\n')
     .map((line) => {
       if (line.startsWith('#citus ')) return options.citus ? line.slice('#citus '.length) : '';
       if (line.startsWith('#single ')) return options.citus ? '' : line.slice('#single '.length);
+      if (line.startsWith('#sync ')) return options.walSync ? line.slice('#sync '.length) : '';
       return line;
     })
     .join('\n');

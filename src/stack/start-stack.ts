@@ -8,6 +8,7 @@ import { ensureCitusMembership } from '../db/bootstrap/citus-membership.js';
 import { ensureDatabase } from '../db/bootstrap/ensure-database.js';
 import { migrate, type ClusterMode } from '../db/bootstrap/migrations.js';
 import { prepareNodeForChangeFeed } from '../db/bootstrap/prepare-change-feed.js';
+import { IDENTITY_HEADER, signForwardedIdentity } from '../auth/forwarded-identity.js';
 import { loadDemoData } from '../seed/load-demo-data.js';
 import { projectRoot } from '../paths.js';
 import { isPortFree } from './port-check.js';
@@ -79,6 +80,8 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
     { name: 'Redis', port: config.DISTRAG_REDIS_PORT, env: 'DISTRAG_REDIS_PORT' },
     { name: 'Chroma', port: config.DISTRAG_CHROMA_PORT, env: 'DISTRAG_CHROMA_PORT' },
     { name: 'change feed', port: config.DISTRAG_FEED_PORT, env: 'DISTRAG_FEED_PORT' },
+    { name: 'backup', port: config.DISTRAG_BACKUP_PORT, env: 'DISTRAG_BACKUP_PORT' },
+    ...(config.DISTRAG_RECOVERY ? [{ name: 'recovery', port: config.DISTRAG_RECOVERY_PORT, env: 'DISTRAG_RECOVERY_PORT' }] : []),
     ...SUBGRAPHS.map((s) => ({ name: `subgraph ${s.name}`, port: config[s.portKey], env: s.portKey })),
     ...gatewayPorts.map((port) => ({ name: 'gateway', port, env: 'DISTRAG_GATEWAY_PORT' })),
     { name: 'NGINX', port: config.DISTRAG_NGINX_PORT, env: 'DISTRAG_NGINX_PORT' },
@@ -93,15 +96,9 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
     fs.writeFileSync(layout.passFile, `${host}:*:*:distrag_admin:${secrets.pgPassword}\n`, { mode: 0o600 });
     if (runAs) fs.chownSync(layout.passFile, runAs.uid, runAs.gid);
     for (const node of [...pgNodes].reverse()) {
-      await step(preparePostgresNode({ name: `postgres-${node.name}`, dataDir: layout.pgDir(node.name), host, port: node.port, password: secrets.pgPassword, citus: mode === 'CITUS', binaries, runAs, passFile: layout.passFile }));
+      await step(preparePostgresNode({ name: `postgres-${node.name}`, dataDir: layout.pgDir(node.name), host, port: node.port, password: secrets.pgPassword, citus: mode === 'CITUS', walSync: config.DISTRAG_BACKUP_SYNC, binaries, runAs, passFile: layout.passFile }));
     }
     const coordinatorUrl = adminUrl({ host, port: config.DISTRAG_PG_PORT, password: secrets.pgPassword });
-    await bootstrapDatabase({ mode, host, pgNodes, secrets, coordinatorUrl, schemas: config.dataSchemas, seedScale: firstRun ? config.DISTRAG_SEED_SCALE : 0, report });
-
-    await step(redisSpec({ dir: layout.redisDir, host, port: config.DISTRAG_REDIS_PORT, runAs, lookup: config }));
-    await step(chromaSpec({ dir: layout.chromaDir, host, port: config.DISTRAG_CHROMA_PORT, runAs }));
-    const nodeRunAs = runAs && reachableByOthers(projectRoot) ? runAs : null;
-    if (runAs && !nodeRunAs) report(`warning: ${projectRoot} is not readable by user ${runAs.user}; the Node services run as root`);
     const commonEnv = {
       // The configuration `up` runs with reaches every service it starts (settings given to a
       // private stack in tests and benchmarks too, not only those of the shell) — credentials
@@ -110,10 +107,26 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
       DISTRAG_REDIS_URL: `redis://${host}:${config.DISTRAG_REDIS_PORT}`,
       DISTRAG_CHROMA_URL: `http://${host}:${config.DISTRAG_CHROMA_PORT}`,
       DISTRAG_HOME: config.home,
-      // Resolved here: a service's HOME is its run directory, not the user's.
-      DISTRAG_EMBED_MODEL_DIR: modelDirForServices(config.embedModelDir, config.home, nodeRunAs !== null),
+      DISTRAG_PG_BIN: binaries.binDir,
+      DISTRAG_OPS_URL: `http://${host}:${config.DISTRAG_RECOVERY_PORT}`,
+      DISTRAG_BACKUP_URL: `http://${host}:${config.DISTRAG_BACKUP_PORT}`,
     };
-    const envFor = (kind: ServiceKind) => ({ ...commonEnv, ...serviceCredentials(kind, secrets, coordinatorUrl, config) });
+    // The backup process streams every node's WAL before anything is written: with synchronous
+    // commit (RPO 0) a node's commits wait for its receiver. It is an operations tool and, like
+    // the CLI, holds the admin credentials (and runs as the CLI's user, which owns the backups).
+    await step(nodeServiceSpec({
+      name: 'backup', entry: 'src/backup/daemon-entry.js', host, port: config.DISTRAG_BACKUP_PORT, runAs: null, home: layout.runDir,
+      env: { ...commonEnv, ...serviceCredentials('backup', secrets, coordinatorUrl, config), DISTRAG_BACKUP_NODES: pgNodes.map((n) => `${n.name}=${host}:${n.port}`).join(',') },
+    }));
+    await bootstrapDatabase({ mode, host, pgNodes, secrets, coordinatorUrl, schemas: config.dataSchemas, seedScale: firstRun ? config.DISTRAG_SEED_SCALE : 0, report });
+
+    await step(redisSpec({ dir: layout.redisDir, host, port: config.DISTRAG_REDIS_PORT, runAs, lookup: config }));
+    await step(chromaSpec({ dir: layout.chromaDir, host, port: config.DISTRAG_CHROMA_PORT, runAs }));
+    const nodeRunAs = runAs && reachableByOthers(projectRoot) ? runAs : null;
+    if (runAs && !nodeRunAs) report(`warning: ${projectRoot} is not readable by user ${runAs.user}; the Node services run as root`);
+    // Resolved here: a service's HOME is its run directory, not the user's.
+    const serviceModelDir = modelDirForServices(config.embedModelDir, config.home, nodeRunAs !== null);
+    const envFor = (kind: ServiceKind) => ({ ...commonEnv, DISTRAG_EMBED_MODEL_DIR: serviceModelDir, ...serviceCredentials(kind, secrets, coordinatorUrl, config) });
     await step(nodeServiceSpec({ name: 'change-feed', entry: 'src/feed/main.js', host, port: config.DISTRAG_FEED_PORT, env: envFor('feed'), runAs: nodeRunAs, home: layout.runDir }));
     for (const subgraph of SUBGRAPHS) {
       await step(nodeServiceSpec({ name: `subgraph-${subgraph.name}`, entry: `subgraphs/${subgraph.name}/main.js`, host, port: config[subgraph.portKey], env: envFor(subgraph.name), runAs: nodeRunAs, home: layout.runDir }));
@@ -124,6 +137,11 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
     }
     const nginx = await step(nginxSpec({ dir: layout.nginxDir, host, port: config.DISTRAG_NGINX_PORT, gateways: gatewayPorts.map((port) => ({ host, port })), runAs, lookup: config }));
     if (!nginx) report(`warning: nginx is not installed: ${requirement('nginx').without}`);
+
+    if (config.DISTRAG_RECOVERY) {
+      await step(nodeServiceSpec({ name: 'recovery', entry: 'src/recovery/daemon-entry.js', host, port: config.DISTRAG_RECOVERY_PORT, env: envFor('recovery'), runAs: null, home: layout.runDir }));
+    }
+    if (config.DISTRAG_READY_NEEDS_BACKUP) await waitForFirstBackups(`http://${host}:${config.DISTRAG_BACKUP_PORT}`, secrets.internalSecret, report, options.signal);
 
     const info: StackInfo = {
       mode,
@@ -187,6 +205,28 @@ async function bootstrapDatabase(options: {
     }
   } finally {
     await client.end();
+  }
+}
+
+const FIRST_BACKUP_TIMEOUT_MS = 10 * 60_000;
+
+/** DISTRAG_READY_NEEDS_BACKUP: `up` is ready once every node has a verified base backup (the backup process says so). */
+async function waitForFirstBackups(backupUrl: string, internalSecret: string, report: (line: string) => void, signal: AbortSignal | undefined): Promise<void> {
+  report('waiting for a verified base backup of every node (DISTRAG_READY_NEEDS_BACKUP=false skips this)');
+  const deadline = Date.now() + FIRST_BACKUP_TIMEOUT_MS;
+  let last = '';
+  for (;;) {
+    if (signal?.aborted) throw new StackError('start interrupted');
+    const header = signForwardedIdentity(internalSecret, { sub: 'distrag-up', role: 'admin', tenant: null }).value;
+    const status = await fetch(`${backupUrl}/status`, { headers: { [IDENTITY_HEADER]: header }, signal: AbortSignal.timeout(5_000) })
+      .then((r) => r.json() as Promise<{ ready: string | null; nodes: Array<{ node: string; lastError: string | null }> }>)
+      .catch(() => null);
+    if (status && status.ready === null) return;
+    const why = status?.ready ?? 'the backup process does not answer';
+    if (why !== last) report(why);
+    last = why;
+    if (Date.now() > deadline) throw new StackError(`no verified base backup of every node after ${FIRST_BACKUP_TIMEOUT_MS / 60_000} min (${why}); see the backup log, or set DISTRAG_READY_NEEDS_BACKUP=false`);
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 

@@ -40,7 +40,7 @@ export async function backupCommand(args: string[], config: Config): Promise<num
   for (const node of targets) {
     const nodeDir = layout.backupDir(node.name);
     try {
-      records.push(takeBaseBackup({ node, user: ADMIN_USER, password, binDir, nodeDir, report }));
+      records.push(await takeBaseBackup({ node, user: ADMIN_USER, password, binDir, nodeDir, report }));
     } catch (error) {
       if (error instanceof BackupError) throw new CliError(`distrag backup: ${node.name}: ${error.message}`);
       throw error;

@@ -1,0 +1,3 @@
+import { runBackupDaemon } from './main.js';
+
+await runBackupDaemon();

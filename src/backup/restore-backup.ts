@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chownTree, type RunAs } from '../stack/service-user.js';
+import { DATA_DIR } from './backup-record.js';
+
+/** Settings under which a copy of a coordinator must not act on the live cluster (restore tests, PITR checks). */
+export const ISOLATED_COPY_SETTINGS = [
+  // Citus's maintenance daemon would otherwise settle the copy's view of prepared transactions on the real workers.
+  'citus.recover_2pc_interval=-1',
+  'citus.distributed_deadlock_detection_factor=-1',
+  // The copy has no WAL receiver: commits must not wait for one.
+  'synchronous_standby_names=',
+];
+
+export interface RestoreBackupOptions {
+  /** One backup's directory: backups/<node>/<id> (holding data/ and backup.json). */
+  backupDir: string;
+  /** The node's WAL received since the backup (pg_receivewal's directory), or null to stop at the backup's end. */
+  walDir: string | null;
+  /** The new data directory; must not exist yet. */
+  targetDir: string;
+  /** Replay up to this moment (ISO time) instead of to the end of the WAL. */
+  targetTime: string | null;
+  runAs: RunAs | null;
+}
+
+/**
+ * Lays a base backup out as a data directory set up for archive recovery: on its first start the
+ * server replays the received WAL (complete segments, then the receiver's segment in progress) up
+ * to the end or `targetTime`, and then promotes itself onto a new timeline.
+ */
+export function prepareRestore(options: RestoreBackupOptions): void {
+  const { targetDir, walDir } = options;
+  if (fs.existsSync(targetDir)) throw new Error(`${targetDir} already exists; a restore never writes over a data directory`);
+  if (walDir && /['"\\\s]/.test(walDir)) throw new Error(`the WAL directory ${walDir} has quotes or spaces, which restore_command cannot carry`);
+  fs.mkdirSync(path.dirname(targetDir), { recursive: true });
+  const staging = `${targetDir}.copying`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.cpSync(path.join(options.backupDir, DATA_DIR), staging, { recursive: true, preserveTimestamps: true });
+  for (const stale of ['postmaster.pid', 'postmaster.opts']) fs.rmSync(path.join(staging, stale), { force: true });
+  const settings = [
+    '',
+    '# Written by a DistRAG restore; removed once the node has promoted.',
+    walDir
+      ? `restore_command = 'cp ${walDir}/%f %p 2>/dev/null || cp ${walDir}/%f.partial %p'`
+      : `restore_command = 'false'`,
+    `recovery_target_timeline = 'latest'`,
+    ...(options.targetTime ? [`recovery_target_time = '${new Date(options.targetTime).toISOString()}'`, `recovery_target_action = 'promote'`] : []),
+    '',
+  ];
+  fs.appendFileSync(path.join(staging, 'postgresql.auto.conf'), settings.join('\n'));
+  fs.writeFileSync(path.join(staging, 'recovery.signal'), '');
+  chownTree(staging, options.runAs);
+  fs.chmodSync(staging, 0o700);
+  fs.renameSync(staging, targetDir);
+}
+
+/** The recovery settings a restore added, to clear once the node runs (ALTER SYSTEM RESET …). */
+export const RESTORE_SETTINGS = ['restore_command', 'recovery_target_timeline', 'recovery_target_time', 'recovery_target_action'];
