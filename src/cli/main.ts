@@ -9,6 +9,7 @@ import { downCommand } from './commands/down.js';
 import { evalCommand } from './commands/eval.js';
 import { installCitusCommand } from './commands/install-citus.js';
 import { modelsCommand } from './commands/models.js';
+import { recoverCommand } from './commands/recover.js';
 import { seedCommand } from './commands/seed.js';
 import { statusCommand } from './commands/status.js';
 import { tokenCommand } from './commands/token.js';
@@ -28,7 +29,13 @@ const HELP = `Usage: npx distrag <command>
   backup [--node NAME] [--json]                 a verified base backup (pg_basebackup, WAL included) of every
                                                 PostgreSQL node, or of NAME (coordinator, worker-1, …), into
                                                 DISTRAG_HOME/backups/<node>/<id>/; keeps DISTRAG_BACKUP_KEEP per node
+  backup --watch                                continuous backup (what \`up\` runs): every node's WAL streamed
+                                                (synchronously: RPO 0, DISTRAG_BACKUP_SYNC), scheduled verified and
+                                                restore-tested base backups, retention, restore points
   backups [--node NAME] [--json]                the backups of each node, newest first
+  recover --watch                               the recovery watchdog (what \`up\` runs): restarts dead services,
+                                                restores a lost node from its backup plus WAL; serves the
+                                                cluster operations API
   seed [--scale S]                              replace the demo data (S=1: 20 universities, ~10k students)
   bench [NAME|all] [--mode single|citus|both] [--runs N] [--duration SECONDS] [--connections N]
                                                 run benchmarks (gateway, data, events, cache, ask) on private stacks;
@@ -69,6 +76,7 @@ const COMMANDS: Record<string, (args: string[], config: ReturnType<typeof loadCo
   seed: seedCommand,
   backup: backupCommand,
   backups: backupsCommand,
+  recover: recoverCommand,
   bench: benchCommand,
   eval: evalCommand,
   'install-citus': installCitusCommand,

@@ -168,7 +168,7 @@ export class ProcessManager {
   }
 }
 
-function isAlive(target: Pick<ManagedProcess, 'pid' | 'command'>): boolean {
+export function isAlive(target: Pick<ManagedProcess, 'pid' | 'command'>): boolean {
   try {
     // A zombie or a recycled pid running something else is not ours.
     const stat = fs.readFileSync(`/proc/${target.pid}/stat`, 'utf8');

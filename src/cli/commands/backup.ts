@@ -10,6 +10,7 @@ import { readStackInfo } from '../../stack/stack-info.js';
 import { stackLayout } from '../../stack/stack-layout.js';
 import { CliError } from '../cli-error.js';
 import { parseFlags } from '../parse-flags.js';
+import { fillOpsEnvFromStack, untilSignal } from './ops-env.js';
 
 /**
  * `distrag backup [--node NAME] [--json]`: a verified base backup of every data node of the running
@@ -17,7 +18,14 @@ import { parseFlags } from '../parse-flags.js';
  * Progress on stderr; `--json` prints the new records on stdout.
  */
 export async function backupCommand(args: string[], config: Config): Promise<number> {
-  const { values } = parseFlags('backup', args, { node: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = parseFlags('backup', args, { node: { type: 'string' }, json: { type: 'boolean' }, watch: { type: 'boolean' } });
+  if (values.watch) {
+    if (values.node || values.json) throw new CliError('distrag backup: --watch backs up every node continuously; it takes neither --node nor --json', 2);
+    fillOpsEnvFromStack(config, 'backup --watch');
+    const { runBackupDaemon } = await import('../../backup/main.js');
+    await runBackupDaemon();
+    return untilSignal();
+  }
   const layout = stackLayout(config.home);
   const info = readStackInfo(layout.stackFile);
   const running = new Set(managerFor(config).running().map((p) => p.name));

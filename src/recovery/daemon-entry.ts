@@ -1,0 +1,3 @@
+import { runRecoveryDaemon } from './main.js';
+
+await runRecoveryDaemon();
