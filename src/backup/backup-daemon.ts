@@ -214,7 +214,7 @@ export class BackupDaemon {
           void this.backup(node, last ? 'scheduled' : 'first backup').catch(() => undefined);
         }
       }
-      if (Date.now() - this.lastRestorePoint >= this.options.restorePointIntervalSeconds * 1000) await this.createRestorePoint();
+      if (this.metadataRead && Date.now() - this.lastRestorePoint >= this.options.restorePointIntervalSeconds * 1000) await this.createRestorePoint();
     } finally {
       this.ticking = false;
     }
@@ -271,7 +271,9 @@ export class BackupDaemon {
       fs.appendFileSync(path.join(this.options.backupRoot, 'restore-points.jsonl'), `${JSON.stringify({ name, at: new Date().toISOString(), coordinatorLsn: made[0]?.lsn })}\n`);
       this.options.log.info({ name }, 'restore point created');
     } catch (error) {
-      this.options.log.warn({ err: error }, 'could not create a restore point; will try at the next interval');
+      // Again in a minute (or at the interval, if shorter), not a whole interval later.
+      this.lastRestorePoint = Date.now() - Math.max(0, this.options.restorePointIntervalSeconds * 1000 - 60_000);
+      this.options.log.warn({ err: error }, 'could not create a restore point; will try again');
     } finally {
       await client.end().catch(() => undefined);
     }

@@ -10,6 +10,8 @@ import { stackLayout } from '../stack/stack-layout.js';
 import type { ServiceRuntime, WatchedService } from './service-runtime.js';
 
 const POSTGRES_PREFIX = 'postgres-';
+const RESTART_ATTEMPTS = 3;
+const RESTART_PAUSE_MS = 1_000;
 
 /**
  * The CLI's runtime: the processes `up` started, as recorded in run/processes.json with how each
@@ -41,7 +43,18 @@ export class LocalRuntime implements ServiceRuntime {
     const target = this.manager.list().find((p) => p.name === name);
     if (!target?.spec) throw new Error(`no process named ${name} was started by \`up\``);
     if (isAlive(target)) await this.manager.stop(target, true);
-    await this.manager.start({ ...target.spec, startTimeoutMs: Math.max(target.spec.startTimeoutMs ?? 60_000, options.startTimeoutMs ?? 0) });
+    const spec = { ...target.spec, startTimeoutMs: Math.max(target.spec.startTimeoutMs ?? 60_000, options.startTimeoutMs ?? 0) };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.manager.start(spec, { keepRecord: true });
+        return;
+      } catch (error) {
+        // Right after a kill -9 of PostgreSQL its orphaned backends hold the shared memory for a
+        // moment ("lock file postmaster.pid already exists"): a start that fails fast is retried.
+        if (attempt >= RESTART_ATTEMPTS) throw error;
+        await sleep(RESTART_PAUSE_MS * attempt);
+      }
+    }
   }
 
   async stop(name: string): Promise<void> {

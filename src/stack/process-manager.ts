@@ -77,7 +77,8 @@ export class ProcessManager {
     return true;
   }
 
-  async start(spec: ProcessSpec): Promise<ManagedProcess> {
+  /** `keepRecord`: a failed start stays recorded (dead), so that a watchdog retrying it still knows how to start it. */
+  async start(spec: ProcessSpec, options: { keepRecord?: boolean } = {}): Promise<ManagedProcess> {
     if (!(await isPortFree(spec.port, spec.host))) {
       throw new StartError(`port ${spec.port} (${spec.name}) is already in use by another process; stop it or choose another port (see README, Configuration)`);
     }
@@ -118,7 +119,7 @@ export class ProcessManager {
     void exited.then((code) => (exitCode = code));
     while (!(await checkHealth(spec.health, 1_000))) {
       if (exitCode !== undefined || Date.now() > deadline) {
-        await this.stop(managed);
+        await this.stop(managed, options.keepRecord === true);
         const why = exitCode !== undefined ? `exited with code ${exitCode}` : `was not healthy after ${spec.startTimeoutMs ?? 60_000} ms`;
         throw new StartError(`${spec.name} ${why}; its log ${logFile} ends with: ${tail(logFile)}`);
       }
