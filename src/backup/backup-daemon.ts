@@ -170,15 +170,15 @@ export class BackupDaemon {
   }
 
   /**
-   * Streams again after `hold`. After a restore the node runs on a new timeline: the old WAL and
-   * the backups it belonged to are set aside (kept, one generation) and a new base backup is taken
-   * at once, from which the chain starts again.
+   * Streams again after `hold`. After a point-in-time restore the node runs on a new timeline: the
+   * old WAL and the backups it belonged to are set aside (kept, one generation) and a new base
+   * backup is taken at once, from which the chain starts again.
    */
-  async release(node: string, restored: boolean): Promise<void> {
-    if (restored) this.supersede(node);
+  async release(node: string, newTimeline: boolean): Promise<void> {
+    if (newTimeline) this.supersede(node);
     this.held.delete(node);
     this.receivers.get(node)?.release();
-    if (restored) {
+    if (newTimeline) {
       this.failures.delete(node);
       void this.backup(node, 'after a restore').catch(() => undefined);
     }

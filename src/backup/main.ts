@@ -65,7 +65,7 @@ export async function runBackupDaemon(): Promise<void> {
         try {
           const body = await readJsonBody(req);
           if (action === 'hold') await daemon.hold(node);
-          if (action === 'release') await daemon.release(node, body.restored === true);
+          if (action === 'release') await daemon.release(node, body.newTimeline === true);
           const record = action === 'backup' ? await daemon.backup(node, 'requested') : null;
           sendJson(res, 200, record ?? { ok: true });
         } catch (error) {

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chownTree, type RunAs } from '../stack/service-user.js';
-import { DATA_DIR } from './backup-record.js';
+import { DATA_DIR, RECORD_FILE, type BackupRecord } from './backup-record.js';
+import { listWalSegments, segnoOf } from './wal-segments.js';
 
 /** Settings under which a copy of a coordinator must not act on the live cluster (restore tests, PITR checks). */
 export const ISOLATED_COPY_SETTINGS = [
@@ -25,35 +26,47 @@ export interface RestoreBackupOptions {
 }
 
 /**
- * Lays a base backup out as a data directory set up for archive recovery: on its first start the
- * server replays the received WAL (complete segments, then the receiver's segment in progress) up
- * to the end or `targetTime`, and then promotes itself onto a new timeline.
+ * Lays a base backup out as a data directory that replays, on its first start, all the WAL
+ * received since the backup: the receiver's segments are copied into its pg_wal (the one in
+ * progress under its full name), readable by the server whatever owns the backup directory.
+ * To the end, this is the crash recovery a base backup always gets: the node continues on the
+ * same timeline, and the backups and WAL taken before stay valid. To `targetTime`, it is archive
+ * recovery (recovery.signal), which then promotes onto a new timeline.
  */
 export function prepareRestore(options: RestoreBackupOptions): void {
   const { targetDir, walDir } = options;
   if (fs.existsSync(targetDir)) throw new Error(`${targetDir} already exists; a restore never writes over a data directory`);
-  if (walDir && /['"\\\s]/.test(walDir)) throw new Error(`the WAL directory ${walDir} has quotes or spaces, which restore_command cannot carry`);
   fs.mkdirSync(path.dirname(targetDir), { recursive: true });
   const staging = `${targetDir}.copying`;
   fs.rmSync(staging, { recursive: true, force: true });
   fs.cpSync(path.join(options.backupDir, DATA_DIR), staging, { recursive: true, preserveTimestamps: true });
   for (const stale of ['postmaster.pid', 'postmaster.opts']) fs.rmSync(path.join(staging, stale), { force: true });
-  const settings = [
-    '',
-    '# Written by a DistRAG restore; removed once the node has promoted.',
-    walDir
-      ? `restore_command = 'cp ${walDir}/%f %p 2>/dev/null || cp ${walDir}/%f.partial %p'`
-      : `restore_command = 'false'`,
-    `recovery_target_timeline = 'latest'`,
-    ...(options.targetTime ? [`recovery_target_time = '${new Date(options.targetTime).toISOString()}'`, `recovery_target_action = 'promote'`] : []),
-    '',
-  ];
-  fs.appendFileSync(path.join(staging, 'postgresql.auto.conf'), settings.join('\n'));
-  fs.writeFileSync(path.join(staging, 'recovery.signal'), '');
+  if (walDir) {
+    const record = JSON.parse(fs.readFileSync(path.join(options.backupDir, RECORD_FILE), 'utf8')) as BackupRecord;
+    const from = segnoOf(record.walStart);
+    for (const segment of listWalSegments(walDir)) {
+      if (segment.segno < from) continue;
+      const name = segment.partial ? segment.file.slice(0, -'.partial'.length) : segment.file;
+      fs.copyFileSync(path.join(walDir, segment.file), path.join(staging, 'pg_wal', name));
+    }
+  }
+  if (options.targetTime) {
+    const settings = [
+      '',
+      '# Written by a DistRAG point-in-time restore; removed once the node has promoted.',
+      // Everything is in pg_wal already; recovery reads it there when the archive has nothing.
+      `restore_command = 'false'`,
+      `recovery_target_time = '${new Date(options.targetTime).toISOString()}'`,
+      `recovery_target_action = 'promote'`,
+      '',
+    ];
+    fs.appendFileSync(path.join(staging, 'postgresql.auto.conf'), settings.join('\n'));
+    fs.writeFileSync(path.join(staging, 'recovery.signal'), '');
+  }
   chownTree(staging, options.runAs);
   fs.chmodSync(staging, 0o700);
   fs.renameSync(staging, targetDir);
 }
 
-/** The recovery settings a restore added, to clear once the node runs (ALTER SYSTEM RESET …). */
-export const RESTORE_SETTINGS = ['restore_command', 'recovery_target_timeline', 'recovery_target_time', 'recovery_target_action'];
+/** The recovery settings a point-in-time restore added, to clear once the node runs (ALTER SYSTEM RESET …). */
+export const RESTORE_SETTINGS = ['restore_command', 'recovery_target_time', 'recovery_target_action'];

@@ -9,8 +9,8 @@ export class BackupApi {
     return this.post(node, 'hold', {}, 30_000);
   }
 
-  release(node: string, restored: boolean): Promise<unknown> {
-    return this.post(node, 'release', { restored }, 30_000);
+  release(node: string, newTimeline: boolean): Promise<unknown> {
+    return this.post(node, 'release', { newTimeline }, 30_000);
   }
 
   backup(node: string): Promise<BackupRecord> {

@@ -7,6 +7,7 @@ import { adminUrl, preparePostgresNode } from '../stack/postgres-node.js';
 import { isAlive, ProcessManager, sleep } from '../stack/process-manager.js';
 import { resolveServiceUser } from '../stack/service-user.js';
 import { stackLayout } from '../stack/stack-layout.js';
+import { livenessUrl } from './liveness.js';
 import type { ServiceRuntime, WatchedService } from './service-runtime.js';
 
 const POSTGRES_PREFIX = 'postgres-';
@@ -46,7 +47,8 @@ export class LocalRuntime implements ServiceRuntime {
     const spec = { ...target.spec, startTimeoutMs: Math.max(target.spec.startTimeoutMs ?? 60_000, options.startTimeoutMs ?? 0) };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.manager.start(spec, { keepRecord: true });
+        const waitFor = spec.health.kind === 'http' ? { kind: 'http' as const, url: livenessUrl(spec.health.url) } : spec.health;
+        await this.manager.start(spec, { keepRecord: true, waitFor });
         return;
       } catch (error) {
         // Right after a kill -9 of PostgreSQL its orphaned backends hold the shared memory for a

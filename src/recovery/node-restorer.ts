@@ -6,6 +6,7 @@ import { nodeAdminUrl, nodeBackupPaths } from '../backup/backup-daemon.js';
 import { listBackupRecords, type BackupRecord } from '../backup/backup-record.js';
 import { prepareRestore, RESTORE_SETTINGS } from '../backup/restore-backup.js';
 import { verifyWal } from '../backup/verify-wal.js';
+import { lsnValue } from '../backup/wal-range.js';
 import type { ClusterNotifier } from '../events/cluster-notifier.js';
 import type { RestoreResult } from '../ops/ops-routes.js';
 import type { RunAs } from '../stack/service-user.js';
@@ -50,8 +51,9 @@ const RESTORE_START_TIMEOUT_MS = 30 * 60_000;
 /**
  * Brings one database node back from its base backup plus the WAL streamed since (to the end, or to
  * a target time), into a new data directory, never over a running node: the old directory is set
- * aside, the node started on the restored one, promoted, and its WAL stream restarted on the new
- * timeline with a fresh base backup.
+ * aside and the node started on the restored one. A full restore must replay every received
+ * record (else it fails loudly); a point-in-time one promotes onto a new timeline, after which the
+ * node's WAL stream starts over with a fresh base backup.
  */
 export class NodeRestorer {
   constructor(private readonly options: NodeRestorerOptions) {}
@@ -95,11 +97,12 @@ export class NodeRestorer {
       await options.runtime.stop(service);
     }
     await options.backupApi.hold(node);
-    let restored = false;
+    let newTimeline = false;
+    let replayedTo = '0/0';
     try {
       const paths = nodeBackupPaths(options.backupRoot, node);
-      const damaged = await verifyWal(options.binDir, paths.walDir, record.walEnd);
-      if (damaged) throw new RestoreRefusedError(`not restoring ${node}: ${damaged}`);
+      const wal = await verifyWal(options.binDir, paths.walDir, record.walEnd);
+      if (wal.problem) throw new RestoreRefusedError(`not restoring ${node}: ${wal.problem}`);
       const stamp = new Date().toISOString().replace(/[-:.]/g, '');
       const staging = `${dataDir}.restore-${stamp}`;
       prepareRestore({ backupDir: path.join(paths.dir, record.id), walDir: paths.walDir, targetDir: staging, targetTime: request.targetTime, runAs: options.runAs });
@@ -110,19 +113,23 @@ export class NodeRestorer {
         fs.renameSync(dataDir, `${dataDir}.lost-${stamp}`);
       }
       fs.renameSync(staging, dataDir);
-      restored = true;
       await options.runtime.restart(service, { startTimeoutMs: RESTORE_START_TIMEOUT_MS });
-      await this.finishRecovery(request.address, began + RESTORE_START_TIMEOUT_MS);
+      // Only a point-in-time restore moves the node to a new timeline (its older backups and WAL then lead elsewhere).
+      newTimeline = request.targetTime !== null;
+      replayedTo = await this.finishRecovery(request.address, began + RESTORE_START_TIMEOUT_MS);
+      if (request.targetTime === null && wal.end && lsnValue(replayedTo) < lsnValue(wal.end)) {
+        throw new RestoreRefusedError(`${node} replayed its WAL only to ${replayedTo}, but the received WAL goes on to ${wal.end}: acknowledged commits may be missing; the node is running, check it before anything else`);
+      }
     } finally {
-      await options.backupApi.release(node, restored).catch((error: unknown) => options.log.error({ err: error, node }, 'could not restart the WAL stream after the restore; the backup process must be restarted'));
+      await options.backupApi.release(node, newTimeline).catch((error: unknown) => options.log.error({ err: error, node }, 'could not restart the WAL stream after the restore; the backup process must be restarted'));
     }
     const result: RestoreResult = { node, backupId: record.id, targetTime: request.targetTime, restoredAt: new Date().toISOString() };
     options.notifier.notify('NODE_RECOVERED', node, `${node} restored (${request.reason}) from backup ${record.id} plus its WAL${request.targetTime ? ` up to ${request.targetTime}` : ''} in ${((Date.now() - began) / 1000).toFixed(1)} s`);
     return result;
   }
 
-  /** Waits for the end of archive recovery (promotion), then clears the restore's settings. */
-  private async finishRecovery(address: { host: string; port: number }, deadline: number): Promise<void> {
+  /** Waits for the end of recovery (promotion), clears the restore's settings; resolves with where the node's WAL now ends. */
+  private async finishRecovery(address: { host: string; port: number }, deadline: number): Promise<string> {
     const url = nodeAdminUrl(this.options.adminUrl, address);
     for (;;) {
       const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
@@ -133,7 +140,8 @@ export class NodeRestorer {
         if (!rows[0]?.recovering) {
           for (const setting of RESTORE_SETTINGS) await client.query(`ALTER SYSTEM RESET ${setting}`);
           await client.query('SELECT pg_reload_conf()');
-          return;
+          const { rows: position } = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+          return position[0]!.lsn;
         }
       } catch (error) {
         if (Date.now() > deadline) throw error;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { ClusterNotifier } from '../events/cluster-notifier.js';
-import { checkHealth } from '../stack/health-check.js';
+import { checkLiveness } from './liveness.js';
 import type { NodeRestorer } from './node-restorer.js';
 import type { ServiceRuntime, WatchedService } from './service-runtime.js';
 
@@ -102,7 +102,7 @@ export class Watchdog {
       this.suspicions.delete(service.name);
       return;
     }
-    const healthy = await checkHealth(service.health, Math.min(2_000, this.options.checkMs * 2));
+    const healthy = await checkLiveness(service.health, Math.min(2_000, this.options.checkMs * 2));
     if (healthy) {
       this.suspicions.delete(service.name);
       if (service.node) this.refused.delete(service.node);

@@ -77,8 +77,12 @@ export class ProcessManager {
     return true;
   }
 
-  /** `keepRecord`: a failed start stays recorded (dead), so that a watchdog retrying it still knows how to start it. */
-  async start(spec: ProcessSpec, options: { keepRecord?: boolean } = {}): Promise<ManagedProcess> {
+  /**
+   * `keepRecord`: a failed start stays recorded (dead), so that a watchdog retrying it still knows
+   * how to start it. `waitFor`: the check that ends the wait, instead of the spec's own (a restart
+   * waits for the process to be alive, not for everything it depends on).
+   */
+  async start(spec: ProcessSpec, options: { keepRecord?: boolean; waitFor?: HealthCheck } = {}): Promise<ManagedProcess> {
     if (!(await isPortFree(spec.port, spec.host))) {
       throw new StartError(`port ${spec.port} (${spec.name}) is already in use by another process; stop it or choose another port (see README, Configuration)`);
     }
@@ -117,7 +121,7 @@ export class ProcessManager {
     const deadline = Date.now() + (spec.startTimeoutMs ?? 60_000);
     let exitCode: number | null | undefined;
     void exited.then((code) => (exitCode = code));
-    while (!(await checkHealth(spec.health, 1_000))) {
+    while (!(await checkHealth(options.waitFor ?? spec.health, 1_000))) {
       if (exitCode !== undefined || Date.now() > deadline) {
         await this.stop(managed, options.keepRecord === true);
         const why = exitCode !== undefined ? `exited with code ${exitCode}` : `was not healthy after ${spec.startTimeoutMs ?? 60_000} ms`;
