@@ -7,6 +7,7 @@ import { listBackupRecords, type BackupRecord } from '../backup/backup-record.js
 import { prepareRestore, RESTORE_SETTINGS } from '../backup/restore-backup.js';
 import { verifyWal } from '../backup/verify-wal.js';
 import { lsnValue } from '../backup/wal-range.js';
+import { listWalSegments, segnoOf } from '../backup/wal-segments.js';
 import type { ClusterNotifier } from '../events/cluster-notifier.js';
 import type { RestoreResult } from '../ops/ops-routes.js';
 import type { RunAs } from '../stack/service-user.js';
@@ -101,7 +102,10 @@ export class NodeRestorer {
     let replayedTo = '0/0';
     try {
       const paths = nodeBackupPaths(options.backupRoot, node);
-      const wal = await verifyWal(options.binDir, paths.walDir, record.walEnd);
+      // Replay starts at the backup's start: check from there when the receiver has that WAL (it
+      // started before the backup), else from the backup's end (its own pg_wal covers the rest).
+      const from = listWalSegments(paths.walDir).some((s) => s.segno === segnoOf(record.walStart)) ? record.walStart : record.walEnd;
+      const wal = await verifyWal(options.binDir, paths.walDir, from);
       if (wal.problem) throw new RestoreRefusedError(`not restoring ${node}: ${wal.problem}`);
       const stamp = new Date().toISOString().replace(/[-:.]/g, '');
       const staging = `${dataDir}.restore-${stamp}`;

@@ -36,7 +36,9 @@ const OPS_OFFSET = 15;
 /** Environment for a stack in a fresh temporary home, on a block of free private ports. */
 export async function privateStackEnv(prefix: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
-  const env: Record<string, string> = { DISTRAG_HOME: home, DISTRAG_LOG_LEVEL: 'warn' };
+  // Backups run as in production, but a private stack does not wait for them to be ready nor
+  // restore-test them (the recovery tests ask for both): every test stack would pay for it.
+  const env: Record<string, string> = { DISTRAG_HOME: home, DISTRAG_LOG_LEVEL: 'warn', DISTRAG_READY_NEEDS_BACKUP: 'false', DISTRAG_BACKUP_RESTORE_TEST: 'false' };
   const start = await freeBlock();
   for (const [i, key] of PORT_KEYS.entries()) env[key] = String(start + i);
   env.DISTRAG_WORKER_PORT_BASE = String(start + WORKER_OFFSET);
