@@ -40,7 +40,8 @@ export class AcknowledgedWriter {
   private readonly acknowledged: number[] = [];
   private readonly latencies: number[] = [];
   private failed = 0;
-  private next = 0;
+  /** Sequence numbers unique across writers on the same table (runs of a bench, earlier drills). */
+  private next = Date.now() * 1000;
   private running = false;
   private workers: Array<Promise<void>> = [];
   private lastAck = 0;
@@ -84,9 +85,11 @@ export class AcknowledgedWriter {
       client.on('error', () => undefined);
       try {
         await client.connect();
+        // Only commits acknowledged before the read began can be expected in its snapshot.
+        const expected = this.acknowledged.slice();
         const { rows } = await client.query<{ seq: string }>(`SELECT seq::text FROM ${DRILL_TABLE}`);
         const present = new Set(rows.map((r) => Number(r.seq)));
-        return this.acknowledged.filter((seq) => !present.has(seq));
+        return expected.filter((seq) => !present.has(seq));
       } catch (error) {
         if (Date.now() > deadline) throw error;
         await new Promise((r) => setTimeout(r, 500));
