@@ -263,8 +263,8 @@ describe('DockerRuntime.services', () => {
     expect(byName.coordinator).toMatchObject({ alive: false, stopping: true });
     expect(byName.cache).toMatchObject({ alive: true, stopping: true });
     expect(byName.cluster).toMatchObject({ alive: true, stopping: false });
-    // Frozen: the process exists but cannot answer, which the watchdog treats as hung.
-    expect(byName.redis).toMatchObject({ alive: true, stopping: false });
+    // Only an operator pauses a container (`docker compose pause`): left alone, not killed as hung.
+    expect(byName.redis).toMatchObject({ alive: true, stopping: true });
   });
 
   it('finds its compose project from its own container\'s labels', async () => {
@@ -358,6 +358,11 @@ describe('DockerRuntime.restart, stop, kill', () => {
     expect((await rt.services()).find((s) => s.name === 'coordinator')).toMatchObject({ alive: false, stopping: false });
     // Stopping a stopped container (304) is not an error.
     await rt.stop('coordinator');
+    // Started again by hand and later stopped by an operator: an orderly stop again.
+    Object.assign(coordinator, { state: 'running' });
+    await rt.services();
+    Object.assign(coordinator, { state: 'exited', exitCode: 0 });
+    expect((await rt.services()).find((s) => s.name === 'coordinator')).toMatchObject({ alive: false, stopping: true });
   });
 
   it('kills with SIGKILL and returns once the container no longer runs; a dead one is fine', async () => {

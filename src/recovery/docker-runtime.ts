@@ -211,11 +211,14 @@ interface Found {
  * sets, started, stopped and killed through it. Docker's restart policy stays on: it restarts a
  * crashed container at once, and the watchdog handles what it cannot (a node whose data is gone,
  * a hung service). What the runtime reports besides "running":
- * - `created` (Compose has not started it yet), `removing`, a running container whose Docker health
- *   check is still `starting`, or one that exited with code 0 (`docker compose stop`, `down`) are
- *   transitions Compose or an operator carries out: `stopping`, not failures;
+ * - `created` (Compose has not started it yet), `removing`, `paused` (`docker compose pause`), a
+ *   running container whose Docker health check is still `starting`, or one that exited with code 0
+ *   (`docker compose stop`, `down`) are transitions Compose or an operator carries out: `stopping`,
+ *   not failures;
  * - `restarting`, `dead`, or exited with another code (a crash, OOM, kill -9) are failures, and so
  *   is any container this runtime stopped or killed itself until it runs again.
+ * A service without a container (`docker compose rm`) is not reported: the runtime starts and stops
+ * containers, it does not create them (`docker compose up` does).
  */
 export class DockerRuntime implements ServiceRuntime {
   readonly kind = 'docker' as const;
@@ -330,8 +333,11 @@ export class DockerRuntime implements ServiceRuntime {
     switch (container.State) {
       case 'created':
       case 'removing':
+      case 'paused':
         return true;
       case 'running':
+        // Running again (started here or by hand): a later clean exit is an operator's stop again.
+        this.stoppedHere.delete(container.Id);
         return starting.has(container.Id);
       case 'exited': {
         if (this.stoppedHere.has(container.Id)) return false;
