@@ -59,18 +59,18 @@ export const UNWATCHED_COMPOSE_SERVICES: Readonly<Record<string, string>> = {
 export function composeWatch(service: string, config: Config): ComposeWatch | null {
   const node = service === 'coordinator' ? 'coordinator' : /^worker(\d+)$/.exec(service)?.[1];
   if (node !== undefined) return { service, node: node === 'coordinator' ? node : `worker-${node}`, replicated: false, check: { kind: 'postgres' } };
-  const http = (port: number, urlPath = '/readyz') => ({ service, node: null, replicated: false, check: { kind: 'http' as const, port, path: urlPath } });
+  const httpCheck = (port: number, urlPath = '/readyz') => ({ service, node: null, replicated: false, check: { kind: 'http' as const, port, path: urlPath } });
   switch (service) {
     case 'redis': return { service, node: null, replicated: false, check: { kind: 'redis', port: COMPOSE_IMAGE_PORTS.redis } };
-    case 'chroma': return http(COMPOSE_IMAGE_PORTS.chroma, '/api/v2/heartbeat');
-    case 'nginx': return http(COMPOSE_IMAGE_PORTS.nginx, '/nginx-health');
-    case 'feed': return http(config.DISTRAG_FEED_PORT);
-    case 'data': return http(config.DISTRAG_DATA_PORT);
-    case 'rag': return http(config.DISTRAG_RAG_PORT);
-    case 'cache': return http(config.DISTRAG_CACHE_PORT);
-    case 'cluster': return http(config.DISTRAG_CLUSTER_PORT);
-    case 'backup': return http(config.DISTRAG_BACKUP_PORT, '/healthz');
-    case 'gateway': return { ...http(config.DISTRAG_GATEWAY_PORT), replicated: true };
+    case 'chroma': return httpCheck(COMPOSE_IMAGE_PORTS.chroma, '/api/v2/heartbeat');
+    case 'nginx': return httpCheck(COMPOSE_IMAGE_PORTS.nginx, '/nginx-health');
+    case 'feed': return httpCheck(config.DISTRAG_FEED_PORT);
+    case 'data': return httpCheck(config.DISTRAG_DATA_PORT);
+    case 'rag': return httpCheck(config.DISTRAG_RAG_PORT);
+    case 'cache': return httpCheck(config.DISTRAG_CACHE_PORT);
+    case 'cluster': return httpCheck(config.DISTRAG_CLUSTER_PORT);
+    case 'backup': return httpCheck(config.DISTRAG_BACKUP_PORT, '/healthz');
+    case 'gateway': return { ...httpCheck(config.DISTRAG_GATEWAY_PORT), replicated: true };
     default: return null;
   }
 }
