@@ -4,9 +4,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
+import { WAL_RECEIVER_APPLICATION } from '../src/backup/wal-receiver.js';
 import { passwordVariable } from '../src/cli/commands/db-credentials.js';
 import { loadConfig } from '../src/config/config.js';
 import { ALL_SERVICE_DB_ROLES, API_DB_ROLES, rolePassword, SERVICE_DB_ROLES } from '../src/db/api-roles.js';
+import { composeWatch, DOCKER_SOCKET, NODE_VOLUMES_ROOT, PGDATA_DIRNAME, UNWATCHED_COMPOSE_SERVICES } from '../src/recovery/docker-runtime.js';
 
 /**
  * Static checks of compose.yaml and docker/ (no Docker engine needed): the file parses, references
@@ -21,7 +23,9 @@ interface Healthcheck { test?: string[] | string; disable?: boolean }
 interface Service {
   image?: string;
   build?: string | { context?: string; dockerfile?: string };
+  entrypoint?: string[] | string;
   command?: string[] | string;
+  user?: string;
   environment?: Record<string, string | number | boolean | null> | string[];
   depends_on?: string[] | Record<string, { condition?: string }>;
   volumes?: Array<string | { type?: string; source?: string; target?: string }>;
@@ -77,6 +81,15 @@ const published = (s: Service): string[] =>
 const list = (value: string[] | string | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const dependsOn = (s: Service): Record<string, { condition?: string }> =>
   Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((d) => [d, {}])) : (s.depends_on ?? {});
+
+/** Every mount as source (named volume, or host path), container path and whether it is read-only. */
+function mounts(s: Service): Array<{ source: string; target: string; readOnly: boolean }> {
+  return (s.volumes ?? []).map((v) => {
+    if (typeof v !== 'string') return { source: v.source ?? '', target: v.target ?? '', readOnly: (v as { read_only?: boolean }).read_only === true };
+    const [source = '', target = '', mode = ''] = v.split(':');
+    return { source, target, readOnly: mode.split(',').includes('ro') };
+  });
+}
 
 /** Bind mounts as [host path relative to the repo, container path]. */
 function bindMounts(s: Service): Array<[string, string]> {
@@ -144,6 +157,7 @@ describe('compose.yaml', () => {
       const dockerfile = dockerfileOf(s);
       if (dockerfile) expect(fs.existsSync(path.join(root, dockerfile)), `${name}: ${dockerfile}`).toBe(true);
       for (const [source] of bindMounts(s)) {
+        if (source === DOCKER_SOCKET) continue;
         expect(source.startsWith('./docker/'), `${name}: bind mounts come from ./docker/ (${source})`).toBe(true);
         expect(fs.statSync(path.join(root, source)).isFile(), `${name}: ${source}`).toBe(true);
       }
@@ -257,9 +271,22 @@ describe('compose.yaml', () => {
     expect(namedVolumes(services.chroma!).length).toBe(1);
   });
 
-  it('keeps backup and recovery out of a plain `docker compose up`', () => {
-    for (const name of ['backup', 'recovery']) expect(services[name]!.profiles).toEqual(['ops']);
-    expect(defaultServices.map(([n]) => n)).not.toContain('backup');
+  it('runs backup and recovery with every `docker compose up`, as the embedded stack does', () => {
+    for (const name of ['backup', 'recovery']) {
+      expect(services[name]!.profiles ?? [], name).toEqual([]);
+      expect(defaultServices.map(([n]) => n)).toContain(name);
+    }
+  });
+
+  it('mounts the Docker socket into the recovery service only, and lets no other service run as root', () => {
+    for (const [name, s] of Object.entries(services)) {
+      const socket = mounts(s).filter((m) => m.source === DOCKER_SOCKET || m.target === DOCKER_SOCKET);
+      if (name === 'recovery') expect(socket, name).toEqual([{ source: DOCKER_SOCKET, target: DOCKER_SOCKET, readOnly: false }]);
+      else expect(socket, `${name} holds the Docker socket`).toEqual([]);
+    }
+    // Node services run as the image's user (node) unless they need another one.
+    const users = Object.fromEntries(nodeServices.filter(([, s]) => s.user !== undefined).map(([n, s]) => [n, s.user]));
+    expect(users).toEqual({ backup: 'postgres', recovery: 'root' });
   });
 
   it('publishes NGINX on 8080 with docker/nginx/nginx.conf as its configuration', () => {
@@ -322,7 +349,7 @@ describe('Citus nodes', () => {
     const coordinator = services.coordinator!;
     const deps = dependsOn(coordinator);
     for (const worker of ['worker1', 'worker2']) expect(deps[worker]?.condition, worker).toBe('service_healthy');
-    const init = bindMounts(coordinator).find(([, target]) => target.startsWith('/docker-entrypoint-initdb.d/'));
+    const init = bindMounts(coordinator).find(([, target]) => target.startsWith('/docker-entrypoint-initdb.d/') && target.endsWith('.sql'));
     expect(init, 'coordinator init script in /docker-entrypoint-initdb.d').toBeDefined();
     const sql = read(init![0]);
     expect(sql).toMatch(/citus_set_coordinator_host\('coordinator',\s*5432\)/);
@@ -333,6 +360,179 @@ describe('Citus nodes', () => {
       expect(env.PGPASSWORD, `${name}: node-to-node connections authenticate`).toBe(fakeSecrets.DISTRAG_PG_PASSWORD);
       expect(list(services[name]!.healthcheck?.test).join(' '), name).toContain('pg_isready');
     }
+  });
+});
+
+describe('backup and recovery services', () => {
+  const backup = services.backup!;
+  const recovery = services.recovery!;
+  const backupEnv = envOf(backup);
+  const recoveryEnv = envOf(recovery);
+  const defaults = loadConfig({});
+  /** Each Citus node's compose service and the node name the backup and recovery processes use. */
+  const nodeNames: Record<(typeof citusNodes)[number], string> = { coordinator: 'coordinator', worker1: 'worker-1', worker2: 'worker-2' };
+  const confSetting = (key: string) =>
+    read('docker/postgres/postgresql.conf').match(new RegExp(`^\\s*${key}\\s*=\\s*'?([^'#\\n]*?)'?\\s*(#.*)?$`, 'm'))?.[1];
+
+  it('start with CLI commands that exist and take --watch', () => {
+    const main = read('src/cli/main.ts');
+    const block = main.slice(main.indexOf('const COMMANDS'), main.indexOf('};', main.indexOf('const COMMANDS')));
+    const commands = Object.fromEntries([...block.matchAll(/^\s+'?([a-z-]+)'?:\s*(\w+),/gm)].map((m) => [m[1]!, m[2]!]));
+    for (const [name, command] of [['backup', ['distrag', 'backup', '--watch']], ['recovery', ['distrag', 'recover', '--watch']]] as const) {
+      expect(list(services[name]!.command), name).toEqual(command);
+      const handler = commands[command[1]];
+      expect(handler, `CLI command ${command[1]}`).toBeDefined();
+      const source = new RegExp(`import \\{ ${handler} \\} from '(\\./commands/[\\w-]+)\\.js'`).exec(main)?.[1];
+      expect(source, `${handler} is imported from src/cli/commands/`).toBeDefined();
+      expect(read(`src/cli/${source}.ts`), `${command[1]} --watch`).toMatch(/watch: \{ type: 'boolean' \}/);
+    }
+  });
+
+  it('set only settings that src/config/config.ts defines', () => {
+    const configText = read('src/config/config.ts');
+    const schemaText = configText.slice(configText.indexOf('const schema = z.object({'), configText.indexOf('\n});', configText.indexOf('const schema = z.object({')));
+    const known = new Set([...schemaText.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!));
+    expect(known.size).toBeGreaterThan(50);
+    for (const [name, s] of nodeServices) {
+      for (const key of Object.keys(envOf(s)).filter((k) => k.startsWith('DISTRAG_'))) expect(known.has(key), `${name}: ${key} is not a setting`).toBe(true);
+    }
+  });
+
+  it('listen where the embedded stack has them, and are found there', () => {
+    expect(Number(backupEnv.DISTRAG_SERVICE_PORT)).toBe(defaults.DISTRAG_BACKUP_PORT);
+    expect(Number(recoveryEnv.DISTRAG_SERVICE_PORT)).toBe(defaults.DISTRAG_RECOVERY_PORT);
+    const backupUrl = new URL(loadConfig(recoveryEnv).DISTRAG_BACKUP_URL!);
+    expect([backupUrl.hostname, backupUrl.port]).toEqual(['backup', backupEnv.DISTRAG_SERVICE_PORT]);
+    const opsUrl = new URL(loadConfig(envOf(services.cluster!)).DISTRAG_OPS_URL!);
+    expect([opsUrl.hostname, opsUrl.port]).toEqual(['recovery', recoveryEnv.DISTRAG_SERVICE_PORT]);
+    expect(loadConfig(recoveryEnv).DISTRAG_RECOVERY_RUNTIME).toBe('docker');
+  });
+
+  it('hold the admin URL of the coordinator', () => {
+    for (const env of [backupEnv, recoveryEnv]) {
+      const url = new URL(env.DISTRAG_DATABASE_URL!);
+      expect([url.hostname, url.port, url.username, url.password]).toEqual(['coordinator', '5432', 'distrag_admin', fakeSecrets.DISTRAG_PG_PASSWORD]);
+    }
+  });
+
+  it('stream every Citus node from the start, under the names the coordinator\'s metadata gives them', () => {
+    const listed = backupEnv.DISTRAG_BACKUP_NODES!.split(',').map((entry) => {
+      const [name, address] = entry.split('=') as [string, string];
+      const [host, port] = address.split(':');
+      return { name, host, port: Number(port) };
+    });
+    expect(listed).toEqual(citusNodes.map((service) => ({ name: nodeNames[service], host: service, port: 5432 })));
+    // The metadata names workers worker-<group id>; coordinator-init.sql adds worker1 first (group 1).
+    const init = read('docker/postgres/coordinator-init.sql');
+    expect(init.indexOf("citus_add_node('worker1'")).toBeLessThan(init.indexOf("citus_add_node('worker2'"));
+    for (const service of citusNodes) expect(composeWatch(service, defaults)?.node, service).toBe(nodeNames[service]);
+  });
+
+  it('run PostgreSQL tools of the Citus servers\' major version', () => {
+    // citusdata/docker's Dockerfile for each Citus image: FROM postgres:<major>.x.
+    const citusPgMajor: Record<string, number> = { '13.2.0': 17 };
+    const tag = services.coordinator!.image!.split(':')[1]!;
+    const major = citusPgMajor[tag];
+    expect(major, `the PostgreSQL major of citusdata/citus:${tag} (add it to this table)`).toBeDefined();
+    const dockerfile = read('docker/Dockerfile');
+    expect(dockerfile).toMatch(new RegExp(`^ARG PG_MAJOR=${major}$`, 'm'));
+    expect(dockerfile).toMatch(/apt-get install [^\n]*"postgresql-\$PG_MAJOR"/);
+    for (const env of [backupEnv, recoveryEnv]) expect(env.DISTRAG_PG_BIN).toBe(`/usr/lib/postgresql/${major}/bin`);
+  });
+
+  it('keep RPO 0 consistent: synchronous_standby_names names the backup service\'s WAL receivers, which run with every `up`', () => {
+    const standby = confSetting('synchronous_standby_names') ?? '';
+    const backupConfig = loadConfig(backupEnv);
+    if (standby === '') {
+      expect(backupConfig.DISTRAG_BACKUP_SYNC, 'DISTRAG_BACKUP_SYNC on without synchronous_standby_names').toBe(false);
+      return;
+    }
+    expect(standby).toBe(WAL_RECEIVER_APPLICATION);
+    expect(backupConfig.DISTRAG_BACKUP_SYNC).toBe(true);
+    expect(backup.profiles ?? []).toEqual([]);
+    expect(confSetting('synchronous_commit') ?? 'on').toMatch(/^(on|remote_write|remote_apply)$/);
+    // The coordinator's first-run setup adds the workers, whose commits wait for this service's
+    // receivers: waiting for the coordinator to be healthy first would never end.
+    expect(dependsOn(backup).coordinator?.condition).not.toBe('service_healthy');
+    for (const worker of ['worker1', 'worker2']) expect(dependsOn(backup)[worker]?.condition).toBe('service_healthy');
+  });
+
+  it('let the image\'s first-run setup commit without the WAL receiver, and only it', () => {
+    const entrypoint = read('docker/postgres/node-entrypoint.sh');
+    expect(entrypoint).toMatch(/^\s*export PGOPTIONS='-c synchronous_commit=local'$/m);
+    expect(entrypoint).toMatch(/^exec docker-entrypoint\.sh "\$@"$/m);
+    const done = read('docker/postgres/999-distrag-init-done.sh');
+    expect(done).toMatch(/^unset PGOPTIONS$/m);
+    // Sourced, not executed, so that the unset reaches the entrypoint that starts the real server.
+    expect(fs.statSync(path.join(root, 'docker/postgres/999-distrag-init-done.sh')).mode & 0o111).toBe(0);
+    for (const name of citusNodes) {
+      const s = services[name]!;
+      expect(list(s.entrypoint), name).toEqual(['/bin/sh', '/etc/distrag/node-entrypoint.sh']);
+      expect(bindMounts(s), name).toContainEqual(['./docker/postgres/node-entrypoint.sh', '/etc/distrag/node-entrypoint.sh']);
+      const inits = bindMounts(s).filter(([, target]) => target.startsWith('/docker-entrypoint-initdb.d/')).map(([, target]) => path.basename(target));
+      // The image's own 001-create-citus-extension.sql runs before every one of these.
+      expect(inits.every((f) => f > '001-create-citus-extension.sql'), name).toBe(true);
+      expect(inits.sort().at(-1), `${name}: the init-done script runs last`).toBe('999-distrag-init-done.sh');
+    }
+  });
+
+  it('give the recovery service every node\'s data directory where a restore replaces it', () => {
+    const recoveryMounts = mounts(recovery);
+    for (const name of citusNodes) {
+      const pgdata = envOf(services[name]!).PGDATA!;
+      expect(path.posix.basename(pgdata), `${name}: PGDATA is a directory inside the volume`).toBe(PGDATA_DIRNAME);
+      const volume = mounts(services[name]!).find((m) => m.target === path.posix.dirname(pgdata));
+      expect(volume, `${name}: a named volume at ${path.posix.dirname(pgdata)}`).toBeDefined();
+      expect(compose.volumes ?? {}).toHaveProperty(volume!.source);
+      expect(recoveryMounts, name).toContainEqual({ source: volume!.source, target: path.posix.join(NODE_VOLUMES_ROOT, nodeNames[name]), readOnly: false });
+    }
+    expect(loadConfig(recoveryEnv).DISTRAG_SERVICE_USER, 'a restored directory belongs to the nodes\' postgres user').toBe('postgres');
+  });
+
+  it('share one backups volume at DISTRAG_HOME/backups: written by the backup service, read by recovery and by restored nodes', () => {
+    const backupsDir = path.posix.join(loadConfig(backupEnv).DISTRAG_HOME, 'backups');
+    const volume = mounts(backup).find((m) => m.target === backupsDir);
+    expect(volume, `backup: a volume at ${backupsDir}`).toMatchObject({ readOnly: false });
+    expect(loadConfig(recoveryEnv).DISTRAG_HOME).toBe(loadConfig(backupEnv).DISTRAG_HOME);
+    for (const name of ['recovery', ...citusNodes]) {
+      expect(mounts(services[name]!), name).toContainEqual({ source: volume!.source, target: backupsDir, readOnly: true });
+    }
+  });
+
+  it('run the backup service as the nodes\' postgres user, which the image makes with the Citus image\'s ids', () => {
+    expect(backup.user).toBe('postgres');
+    const dockerfile = read('docker/Dockerfile');
+    expect(dockerfile).toMatch(/groupadd --system --gid 999 postgres/);
+    expect(dockerfile).toMatch(/useradd --system --uid 999 --gid postgres\b/);
+    expect(dockerfile).toMatch(/chown postgres:postgres \/var\/lib\/distrag\/backups/);
+  });
+
+  it('watch every other service of the stack on the port it listens on, and start once all of them are up', () => {
+    const watched = Object.keys(services).filter((name) => !(name in UNWATCHED_COMPOSE_SERVICES));
+    for (const name of Object.keys(UNWATCHED_COMPOSE_SERVICES)) {
+      expect(services, name).toHaveProperty(name);
+      expect(composeWatch(name, defaults), name).toBeNull();
+    }
+    for (const name of watched) {
+      const watch = composeWatch(name, defaults);
+      expect(watch, `${name} is neither watched nor listed as unwatched`).not.toBeNull();
+      expect(watch!.replicated, name).toBe((services[name]!.deploy?.replicas ?? 1) > 1);
+      if (watch!.check.kind !== 'http') continue;
+      const port = envOf(services[name]!).DISTRAG_SERVICE_PORT;
+      if (port !== undefined) expect(String(watch!.check.port), name).toBe(port);
+      else expect(list(services[name]!.healthcheck?.test).join(' ') + read('docker/nginx/nginx.conf'), name).toContain(String(watch!.check.port));
+    }
+    // Started last, on every watched service's health: nothing still starting looks hung to it.
+    const healthyClosure = new Set<string>();
+    const visit = (name: string) => {
+      for (const [dep, { condition }] of Object.entries(dependsOn(services[name]!))) {
+        if (condition !== 'service_healthy' || healthyClosure.has(dep)) continue;
+        healthyClosure.add(dep);
+        visit(dep);
+      }
+    };
+    visit('recovery');
+    for (const name of watched) expect(healthyClosure.has(name), `recovery starts before ${name} is healthy`).toBe(true);
   });
 });
 
@@ -385,7 +585,7 @@ describe('docker/', () => {
 const composeCli = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0;
 describe('docker compose config', () => {
   it.skipIf(!composeCli)('accepts compose.yaml', () => {
-    const result = spawnSync('docker', ['compose', '-f', path.join(root, 'compose.yaml'), '--profile', 'ops', 'config', '-q'], {
+    const result = spawnSync('docker', ['compose', '-f', path.join(root, 'compose.yaml'), 'config', '-q'], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, ...fakeSecrets },
