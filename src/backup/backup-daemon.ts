@@ -233,7 +233,7 @@ export class BackupDaemon {
         report: (line) => options.log.info({ node: node.name, reason }, line),
       });
       if (options.restoreTest) {
-        const problem = await testRestore({ backupDir: path.join(paths.dir, record.id), binDir: options.binDir, host: node.host, password, marker, runAs: options.runAs });
+        const problem = await testRestore({ backupDir: path.join(paths.dir, record.id), binDir: options.binDir, password, marker, runAs: options.runAs });
         if (problem) {
           fs.rmSync(path.join(paths.dir, record.id), { recursive: true, force: true });
           throw new Error(`restore test of backup ${record.id} failed: ${problem}`);

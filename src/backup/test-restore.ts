@@ -10,10 +10,11 @@ import { DATA_DIR } from './backup-record.js';
 import { MARKER_QUERY } from './backup-marker.js';
 import { ISOLATED_COPY_SETTINGS } from './restore-backup.js';
 
+const LOOPBACK = '127.0.0.1';
+
 export interface TestRestoreOptions {
   backupDir: string;
   binDir: string;
-  host: string;
   /** The admin password (the copy keeps the node's roles). */
   password: string;
   /** The row written before the backup that the copy must hold. */
@@ -37,8 +38,10 @@ export async function testRestore(options: TestRestoreOptions): Promise<string |
     fs.rmSync(path.join(dataDir, 'postmaster.pid'), { force: true });
     chownTree(scratch, options.runAs);
     fs.chmodSync(dataDir, 0o700);
-    const port = await sparePort(options.host);
-    child = spawn(path.join(options.binDir, 'postgres'), ['-D', dataDir, '-p', String(port), '-c', `listen_addresses=${options.host}`, ...ISOLATED_COPY_SETTINGS.flatMap((s) => ['-c', s])], {
+    // Loopback only: the copy is reached from this process alone (in a container, the node's
+    // hostname is not one of this container's addresses).
+    const port = await sparePort(LOOPBACK);
+    child = spawn(path.join(options.binDir, 'postgres'), ['-D', dataDir, '-p', String(port), '-c', `listen_addresses=${LOOPBACK}`, ...ISOLATED_COPY_SETTINGS.flatMap((s) => ['-c', s])], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, LC_ALL: 'C' },
       ...(options.runAs ? { uid: options.runAs.uid, gid: options.runAs.gid } : {}),
@@ -47,7 +50,7 @@ export async function testRestore(options: TestRestoreOptions): Promise<string |
     let exited = false;
     child.once('exit', () => (exited = true));
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-    const url = adminUrl({ host: options.host, port, password: options.password });
+    const url = adminUrl({ host: LOOPBACK, port, password: options.password });
     for (;;) {
       if (exited) return `the restored copy did not start: ${lastLine(log)}`;
       if (Date.now() > deadline) return `the restored copy did not accept connections within ${options.timeoutMs ?? 60_000} ms`;
