@@ -6,6 +6,7 @@ import { cacheBenchmark } from './cache-benchmark.js';
 import { dataBenchmark } from './data-benchmark.js';
 import { eventsBenchmark } from './events-benchmark.js';
 import { gatewayBenchmark } from './gateway-benchmark.js';
+import { recoveryBenchmark } from './recovery-benchmark.js';
 import { benchMachine, MEASURED_CODE, saveResult } from './write-results.js';
 
 export interface BenchmarkOptions {
@@ -27,6 +28,7 @@ export const BENCHMARKS: Record<string, (options: BenchmarkOptions) => Promise<B
   events: eventsBenchmark,
   cache: cacheBenchmark,
   ask: askBenchmark,
+  recovery: recoveryBenchmark,
 };
 
 /** Runs one benchmark in one mode and saves its result (see `saveResult`); returns the files written. */

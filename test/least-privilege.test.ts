@@ -9,6 +9,9 @@ import { loadConfig } from '../src/config/config.js';
 import { adminQuery } from './support/database.js';
 import { runCli } from './support/run-cli.js';
 
+/** The processes that, like the CLI, hold the admin credentials (README, Least privilege). */
+const OPERATIONS_TOOLS = new Set(['backup', 'recovery']);
+
 /** Each running process of the shared stack with its environment, read from /proc. */
 function runningProcesses(): Array<{ name: string; env: Map<string, string>; raw: string }> {
   const layout = stackLayout(inject('stack').home);
@@ -41,11 +44,16 @@ async function asServiceRole<T>(role: string, fn: (client: pg.Client) => Promise
 }
 
 describe('least privilege: each service holds only the credentials it uses', () => {
-  it('no running process of the stack has the admin password in its environment', () => {
+  it('no running process of the stack but the operations tools (backup, recovery) has the admin password in its environment', () => {
     const { pgPassword } = secrets();
     const processes = runningProcesses();
-    expect(processes.map((p) => p.name)).toEqual(expect.arrayContaining(['gateway', 'subgraph-data', 'subgraph-cluster', 'change-feed', 'postgres-coordinator']));
+    expect(processes.map((p) => p.name)).toEqual(expect.arrayContaining(['gateway', 'subgraph-data', 'subgraph-cluster', 'change-feed', 'postgres-coordinator', 'backup', 'recovery']));
     for (const process of processes) {
+      if (OPERATIONS_TOOLS.has(process.name)) {
+        // They run Citus node operations, pg_basebackup and pg_receivewal: a superuser's work.
+        expect(new URL(process.env.get('DISTRAG_DATABASE_URL')!).username, process.name).toBe('distrag_admin');
+        continue;
+      }
       expect(process.raw.includes(pgPassword), `${process.name} holds the admin password`).toBe(false);
       expect(process.env.has('DISTRAG_DATABASE_URL'), `${process.name} has DISTRAG_DATABASE_URL`).toBe(false);
     }
@@ -67,13 +75,14 @@ describe('least privilege: each service holds only the credentials it uses', () 
     expect(keysWith('subgraph-rag')).toEqual(['DISTRAG_ASK_ALL_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET', 'DISTRAG_RAG_DATABASE_URL']);
     expect(keysWith('subgraph-cache')).toEqual(['DISTRAG_INTERNAL_SECRET']);
     expect(keysWith('change-feed')).toEqual(['DISTRAG_FEED_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET']);
+    for (const tool of OPERATIONS_TOOLS) expect(keysWith(tool)).toEqual(['DISTRAG_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET']);
     // The user-token secret is the gateway's alone.
     for (const [name, process] of byName) {
       if (!name.startsWith('gateway')) expect(process.raw.includes(jwtSecret), `${name} holds the JWT secret`).toBe(false);
     }
     // Database servers, Redis, Chroma and NGINX need none of DistRAG's secrets.
     for (const [name, process] of byName) {
-      if (!name.startsWith('gateway') && !name.startsWith('subgraph-') && name !== 'change-feed') {
+      if (!name.startsWith('gateway') && !name.startsWith('subgraph-') && name !== 'change-feed' && !OPERATIONS_TOOLS.has(name)) {
         expect(process.raw.includes(internalSecret), `${name} holds the internal secret`).toBe(false);
       }
     }
