@@ -84,7 +84,7 @@ describe('recovery: faults under write load, zero acknowledged commits lost', ()
     await createDrillTable(adminUrl);
     writer = new AcknowledgedWriter(adminUrl, 4);
     writer.start();
-  }, 240_000);
+  }, 400_000);
 
   afterAll(async () => {
     await writer?.stop().catch(() => undefined);

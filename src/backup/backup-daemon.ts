@@ -72,6 +72,9 @@ export class BackupDaemon {
   private readonly running = new Map<string, Promise<BackupRecord>>();
   private readonly held = new Set<string>();
   private metadataRead = false;
+  /** Nodes the coordinator's metadata has listed at some point, and those it listed and no longer does. */
+  private readonly listed = new Set<string>();
+  private readonly removed = new Set<string>();
   private readonly failures = new Map<string, { count: number; retryAt: number; error: string }>();
   private timer: NodeJS.Timeout | null = null;
   private lastRestorePoint = 0;
@@ -106,7 +109,8 @@ export class BackupDaemon {
 
   async start(): Promise<void> {
     fs.mkdirSync(this.options.backupRoot, { recursive: true, mode: 0o700 });
-    for (const node of [...this.readKnownNodes(), ...this.options.initialNodes]) this.nodes.set(node.name, node);
+    const known = this.readKnownNodes();
+    for (const node of [...known, ...this.options.initialNodes.filter((n) => !this.removed.has(n.name))]) this.nodes.set(node.name, node);
     await this.refreshNodes().catch((error: unknown) => this.options.log.warn({ err: error }, 'cannot list the data nodes yet; using the last known list'));
     this.syncReceivers();
     this.timer = setInterval(() => void this.tick(), TICK_MS);
@@ -296,22 +300,40 @@ export class BackupDaemon {
       }
       const listed = await readDataNodes(client, this.options.adminUrl);
       const fresh = listed.map((n) => ({ name: n.name, host: new URL(n.url).hostname, port: Number(new URL(n.url).port) }));
-      const changed = JSON.stringify(fresh) !== JSON.stringify([...this.nodes.values()]);
+      // The nodes `up` started stay until the metadata has listed them once (bootstrap adds the
+      // workers after registering the coordinator); one listed before and gone since was removed.
+      for (const node of this.nodes.keys()) if (!fresh.some((n) => n.name === node) && this.listed.has(node)) this.removed.add(node);
+      for (const node of fresh) {
+        this.listed.add(node.name);
+        this.removed.delete(node.name);
+      }
+      const pending = this.options.initialNodes.filter((n) => !this.listed.has(n.name) && !this.removed.has(n.name));
+      const next = [...fresh, ...pending];
+      const changed = JSON.stringify(next) !== JSON.stringify([...this.nodes.values()]);
       this.nodes.clear();
-      for (const node of fresh) this.nodes.set(node.name, node);
+      for (const node of next) this.nodes.set(node.name, node);
       this.metadataRead = true;
-      if (changed) fs.writeFileSync(this.nodesFile, JSON.stringify(fresh, null, 2), { mode: 0o600 });
+      if (changed) this.writeKnownNodes();
     } finally {
       await client.end().catch(() => undefined);
     }
   }
 
+  /** nodes.json: the nodes last streamed, and those the metadata once listed and no longer does (removed). */
   private readKnownNodes(): DataNodeAddress[] {
     try {
-      return JSON.parse(fs.readFileSync(this.nodesFile, 'utf8')) as DataNodeAddress[];
+      const known = JSON.parse(fs.readFileSync(this.nodesFile, 'utf8')) as { nodes: DataNodeAddress[]; listed?: string[]; removed?: string[] };
+      for (const name of known.listed ?? []) this.listed.add(name);
+      for (const name of known.removed ?? []) this.removed.add(name);
+      return known.nodes.filter((n) => !this.removed.has(n.name));
     } catch {
       return [];
     }
+  }
+
+  private writeKnownNodes(): void {
+    const known = { nodes: [...this.nodes.values()], listed: [...this.listed], removed: [...this.removed] };
+    fs.writeFileSync(this.nodesFile, JSON.stringify(known, null, 2), { mode: 0o600 });
   }
 
   private syncReceivers(): void {
