@@ -1,34 +1,24 @@
-import type { Resolvers } from '../../schema/generated/cluster-types.js';
 import { required } from '../../src/config/config.js';
 import { createPgPool, pgReadiness } from '../../src/db/pg-pool.js';
-import { requireRole } from '../../src/auth/require-role.js';
-import { clusterUnavailable } from '../../src/errors/safe-error.js';
 import { startSubgraph } from '../../src/service/start-subgraph.js';
-import { readClusterTopology } from './cluster-topology.js';
+import { ClusterReader } from './cluster-reader.js';
+import { clusterResolvers } from './cluster-resolvers.js';
+import { OpsClient } from './ops-client.js';
 
 await startSubgraph({
   name: 'cluster',
   setup: async (config, log) => {
-    // Reading the topology needs no more than the catalog reader (cluster operations: issue 12).
+    // Reads need no more than the catalog reader; whatever needs the admin role or the backup
+    // files is delegated to the operations API of the recovery process (DISTRAG_OPS_URL).
     const url = required(config.DISTRAG_CATALOG_DATABASE_URL, 'DISTRAG_CATALOG_DATABASE_URL');
+    const secret = required(config.DISTRAG_INTERNAL_SECRET, 'DISTRAG_INTERNAL_SECRET');
     const pool = createPgPool(url, log, { applicationName: 'distrag-cluster', max: 4 });
-    const self = { host: new URL(url).hostname, port: Number(new URL(url).port || 5432) };
-    const resolvers: Resolvers = {
-      Query: {
-        cluster: async (_root, _args, { identity }) => {
-          requireRole(identity, 'admin');
-          try {
-            return await readClusterTopology(pool, self);
-          } catch (error) {
-            log.error({ err: error }, 'reading cluster topology failed');
-            throw clusterUnavailable('the coordinator did not answer; check `npx distrag status`', error);
-          }
-        },
-      },
-    };
+    const ops = new OpsClient(config.DISTRAG_OPS_URL, secret);
+    if (!ops.configured) log.warn('DISTRAG_OPS_URL is not set: cluster mutations, backups and lastBackup are unavailable');
     return {
-      resolvers,
+      resolvers: clusterResolvers(new ClusterReader(pool, url, config.dataSchemas, log), ops, log),
       readiness: pgReadiness(pool),
+      health: async () => ({ opsApiConfigured: ops.configured }),
       close: () => pool.end(),
     };
   },
