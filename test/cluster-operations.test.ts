@@ -345,6 +345,21 @@ describe.runIf(inject('stack').info.mode === 'CITUS')('cluster operations (own C
     await eventually(async () => (await cluster()).nodes.every((n) => n.status === 'UP'), 30_000, 'worker-2 UP again');
   });
 
+  it('measures health without the coordinator: it is DOWN, the workers are probed one by one', async () => {
+    const manager = new ProcessManager(stackLayout(stack.config.home).processesFile, stackLayout(stack.config.home).logDir);
+    const coordinator = manager.list().find((p) => p.name === 'postgres-coordinator')!;
+    await manager.stop({ ...coordinator, stopSignal: 'SIGQUIT' }, true);
+    try {
+      const view = await cluster();
+      expect(view.nodes.map((n) => [n.name, n.status])).toEqual([['coordinator', 'DOWN'], ['worker-1', 'UP'], ['worker-2', 'UP']]);
+      expect(view.nodes[0]!.sizeBytes).toBeNull();
+      expect(view.nodes[1]!.sizeBytes).toBeGreaterThan(1_000_000);
+    } finally {
+      await manager.start(coordinator.spec!);
+    }
+    await eventually(async () => (await cluster()).nodes.every((n) => n.status === 'UP'), 30_000, 'the coordinator UP again');
+  });
+
   it('answers the cluster without the operations API (lastBackup null), and its mutations CLUSTER_UNAVAILABLE', async () => {
     const saved = routes;
     routes = null; // the API's port answers nothing now: as if the recovery process were down
