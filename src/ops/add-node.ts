@@ -22,6 +22,15 @@ export interface AddNodeInput {
 
 type Address = { host: string; port: number };
 
+/** A worker start that takes longer has hung (initdb and a first start take seconds): node operations must not wait behind it. */
+const START_WORKER_TIMEOUT_MS = 120_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * addNode: the address is checked first (it answers with the admin credentials, runs the same
  * Citus, belongs to no other cluster, and the coordinator reaches it); only then does Citus add
@@ -74,7 +83,7 @@ async function resolveAddress(deps: OpsDeps, input: AddNodeInput): Promise<Addre
   }
   if (!deps.startWorker) throw opsBadInput('this runtime cannot start workers; start one and call addNode(host, port)');
   try {
-    const started = await deps.startWorker(input.port);
+    const started = await withTimeout(deps.startWorker(input.port), START_WORKER_TIMEOUT_MS, `the new worker was not up within ${START_WORKER_TIMEOUT_MS / 1000} s`);
     deps.log.info(started, 'started a local worker for addNode');
     return started;
   } catch (error) {
@@ -94,6 +103,7 @@ async function checkCandidate(adminUrl: string, coordinator: pg.ClientBase, addr
   } catch (error) {
     throw opsBadInput(`cannot reach PostgreSQL at ${where} as ${user}: ${describeConnectError(error)}. Start the node (with the coordinator's admin user and password) or check the address; nothing was changed`);
   }
+  await refuseWaitingForStandby(maintenanceUrl, where);
   let version: string | null;
   try {
     version = await ensureDatabase(maintenanceUrl, nodeUrl(adminUrl, address, DATABASE_NAME), true);
@@ -114,6 +124,25 @@ async function checkCandidate(adminUrl: string, coordinator: pg.ClientBase, addr
   if (theirs && (theirs.nodename !== own[0]?.nodename || theirs.nodeport !== own[0]?.nodeport)) {
     throw opsBadInput(`${where} belongs to another Citus cluster (its coordinator is ${theirs.nodename}:${theirs.nodeport}); use a new node; nothing was changed`);
   }
+}
+
+/**
+ * A node configured for synchronous commit (synchronous_standby_names) with no synchronous
+ * standby connected makes every write wait forever, the ones joining the cluster takes included
+ * (the database, Citus's metadata sync): refused before any, with what to do.
+ */
+async function refuseWaitingForStandby(maintenanceUrl: string, where: string): Promise<void> {
+  const { rows } = await withClient(maintenanceUrl, (c) =>
+    c.query<{ names: string; commit: string; standbys: number }>(
+      `SELECT current_setting('synchronous_standby_names') AS names, current_setting('synchronous_commit') AS commit,
+              (SELECT count(*)::int FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')) AS standbys`,
+    ),
+  );
+  const row = rows[0]!;
+  if (row.names.trim() === '' || ['off', 'local'].includes(row.commit) || row.standbys > 0) return;
+  throw opsBadInput(
+    `${where} waits for a synchronous standby (synchronous_standby_names = '${row.names}') and none is connected, so no write there can complete; start its WAL receiver or clear synchronous_standby_names there, then add it; nothing was changed`,
+  );
 }
 
 async function undoAdd(deps: OpsDeps, coordinator: pg.ClientBase, address: Address, name: string): Promise<void> {
