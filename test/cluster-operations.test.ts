@@ -9,7 +9,10 @@ import { apiRoleUrls } from '../src/db/api-roles.js';
 import { EventBus } from '../src/events/event-bus.js';
 import { nodeUrl } from '../src/ops/with-client.js';
 import { startPrivateStack, type PrivateStack } from '../src/stack/private-stack.js';
+import { findPostgresBinaries } from '../src/stack/postgres-binaries.js';
+import { preparePostgresNode } from '../src/stack/postgres-node.js';
 import { ProcessManager } from '../src/stack/process-manager.js';
+import { resolveServiceUser } from '../src/stack/service-user.js';
 import { readSecrets, type StackSecrets } from '../src/stack/secrets.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
 import { eventually } from './support/database.js';
@@ -173,6 +176,26 @@ describe.runIf(inject('stack').info.mode === 'CITUS')('cluster operations (own C
     // A node of the cluster already.
     expect(errorOf(await gql(`mutation { addNode(host: "127.0.0.1", port: ${stack.info.nodes[1]!.port}) { name } }`))).toEqual({ code: 'BAD_USER_INPUT', message: expect.stringContaining('in the cluster already, as worker-1') });
     expect(await distNodes()).toEqual(before);
+  });
+
+  it('refuses addNode of a node whose writes would wait for a synchronous standby that is not there, before anything changes', async () => {
+    const layout = stackLayout(stack.config.home);
+    const port = stack.config.DISTRAG_WORKER_PORT_BASE + 3;
+    const spare = await manager.start(preparePostgresNode({
+      name: 'postgres-spare', dataDir: layout.pgDir('spare'), host: '127.0.0.1', port, password: secrets.pgPassword, citus: true, walSync: true,
+      binaries: findPostgresBinaries(stack.config), runAs: resolveServiceUser(stack.config.DISTRAG_SERVICE_USER), passFile: layout.passFile,
+    }));
+    try {
+      const before = await distNodes();
+      const response = await gql(`mutation { addNode(host: "127.0.0.1", port: ${port}) { name } }`);
+      expect(errorOf(response)).toEqual({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/waits for a synchronous standby .* none is connected.*nothing was changed/) });
+      expect(await distNodes()).toEqual(before);
+      // Nothing was written there either: no database was made.
+      const databases = await sql<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname = 'distrag'`, [], nodeUrl(adminUrl(), { host: '127.0.0.1', port }, 'postgres'));
+      expect(databases).toEqual([]);
+    } finally {
+      await manager.stop({ ...spare, stopSignal: 'SIGQUIT' });
+    }
   });
 
   it('adds a new local worker: UP, its change-feed slot in place, the nodes\' passwords copied, NODE_ADDED published', async () => {
