@@ -96,7 +96,7 @@ export class RebalanceMonitor {
           await client?.end().catch(() => undefined);
           client = null;
         }
-        await new Promise((r) => setTimeout(r, Math.min(pollMs * 2 ** Math.min(failures, 5), 30_000)));
+        await new Promise((r) => setTimeout(r, Math.min(pollMs * 2 ** Math.min(failures, 5), 30_000)).unref());
       }
     } finally {
       await client?.end().catch(() => undefined);
