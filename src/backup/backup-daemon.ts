@@ -12,7 +12,7 @@ import { writeBackupMarker } from './backup-marker.js';
 import { pruneBackups } from './prune-backups.js';
 import { takeBaseBackup } from './take-base-backup.js';
 import { testRestore } from './test-restore.js';
-import { WalReceiver, type WalReceiverState } from './wal-receiver.js';
+import { WAL_RECEIVER_APPLICATION, WalReceiver, type WalReceiverState } from './wal-receiver.js';
 import { pruneWalBefore } from './wal-segments.js';
 
 export interface DataNodeAddress {
@@ -28,6 +28,8 @@ export interface BackupDaemonOptions {
   /** DISTRAG_HOME/backups: <node>/<id>/ base backups, <node>/wal/ the streamed WAL. */
   backupRoot: string;
   keep: number;
+  /** Base backups on a schedule; false: WAL only (backups by hand). */
+  scheduled: boolean;
   intervalSeconds: number;
   restorePointIntervalSeconds: number;
   restoreTest: boolean;
@@ -72,6 +74,7 @@ export class BackupDaemon {
   private readonly running = new Map<string, Promise<BackupRecord>>();
   private readonly held = new Set<string>();
   private metadataRead = false;
+  private readonly synchronousChecked = new Set<string>();
   /** Nodes the coordinator's metadata has listed at some point, and those it listed and no longer does. */
   private readonly listed = new Set<string>();
   private readonly removed = new Set<string>();
@@ -206,6 +209,7 @@ export class BackupDaemon {
     try {
       await this.refreshNodes().catch(() => undefined);
       this.syncReceivers();
+      await this.ensureSynchronous();
       for (const node of this.nodes.keys()) {
         if (this.held.has(node) || this.running.has(node)) continue;
         const failure = this.failures.get(node);
@@ -214,13 +218,42 @@ export class BackupDaemon {
         const due = !last || Date.now() - Date.parse(last.finishedAt) >= this.options.intervalSeconds * 1000;
         // Only once its WAL streams (a backup is restorable to the present only with the WAL after
         // it) and the database is set up (the marker row needs it).
-        if (due && this.metadataRead && this.receivers.get(node)?.state === 'streaming') {
+        if (due && this.options.scheduled && this.metadataRead && this.receivers.get(node)?.state === 'streaming') {
           void this.backup(node, last ? 'scheduled' : 'first backup').catch(() => undefined);
         }
       }
       if (this.metadataRead && Date.now() - this.lastRestorePoint >= this.options.restorePointIntervalSeconds * 1000) await this.createRestorePoint();
     } finally {
       this.ticking = false;
+    }
+  }
+
+  /**
+   * RPO 0 for every node, those added after `up` too (a worker started by addNode runs without a
+   * synchronous standby until its WAL streams, else its first commits would wait for a receiver
+   * that only starts once the metadata lists it): once a node's receiver streams, its commits are
+   * made to wait for it.
+   */
+  private async ensureSynchronous(): Promise<void> {
+    if (!this.options.synchronous) return;
+    for (const node of this.nodes.values()) {
+      if (this.synchronousChecked.has(node.name) || this.receivers.get(node.name)?.state !== 'streaming') continue;
+      const client = new pg.Client({ connectionString: nodeAdminUrl(this.options.adminUrl, node), application_name: 'distrag-backup', connectionTimeoutMillis: 3_000 });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        const { rows } = await client.query<{ names: string }>('SELECT current_setting($1) AS names', ['synchronous_standby_names']);
+        if (rows[0]?.names !== WAL_RECEIVER_APPLICATION) {
+          await client.query(`ALTER SYSTEM SET synchronous_standby_names = '${WAL_RECEIVER_APPLICATION}'`);
+          await client.query('SELECT pg_reload_conf()');
+          this.options.log.info({ node: node.name }, 'synchronous WAL streaming turned on for the node');
+        }
+        this.synchronousChecked.add(node.name);
+      } catch (error) {
+        this.options.log.warn({ err: error, node: node.name }, 'could not check the node\'s synchronous standby setting; will retry');
+      } finally {
+        await client.end().catch(() => undefined);
+      }
     }
   }
 

@@ -31,6 +31,7 @@ export async function runBackupDaemon(): Promise<void> {
       binDir: findPostgresBinaries(config).binDir,
       backupRoot: path.join(config.home, 'backups'),
       keep: config.DISTRAG_BACKUP_KEEP,
+      scheduled: config.DISTRAG_BACKUP_SCHEDULED,
       intervalSeconds: config.DISTRAG_BACKUP_INTERVAL,
       restorePointIntervalSeconds: config.DISTRAG_RESTORE_POINT_INTERVAL,
       restoreTest: config.DISTRAG_BACKUP_RESTORE_TEST,

@@ -78,6 +78,8 @@ const schema = z.object({
    * asynchronously (the loss window on a disk loss is the receiver's lag, reported by `backup --watch`).
    */
   DISTRAG_BACKUP_SYNC: bool.default(true),
+  /** Base backups on a schedule (and at once for a node without one); `false`: WAL streaming only, base backups by hand (`backup`, createBackup). */
+  DISTRAG_BACKUP_SCHEDULED: bool.default(true),
   /** Scheduled base backup of every node (`backup --watch`), also taken once at its start when a node has none. */
   DISTRAG_BACKUP_INTERVAL: duration('DISTRAG_BACKUP_INTERVAL').default(86_400),
   /** Cluster-consistent restore points (citus_create_restore_point, or pg_create_restore_point without Citus). */

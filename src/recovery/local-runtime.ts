@@ -95,7 +95,9 @@ export class LocalRuntime implements ServiceRuntime {
     const password = decodeURIComponent(new URL(this.adminDatabaseUrl).password);
     const spec = preparePostgresNode({
       name: `${POSTGRES_PREFIX}${name}`, dataDir: this.layout.pgDir(name), host, port, password, citus: true,
-      walSync: config.DISTRAG_BACKUP_SYNC, binaries, runAs: resolveServiceUser(config.DISTRAG_SERVICE_USER), passFile: this.layout.passFile,
+      // Not yet synchronous: nothing streams its WAL until the metadata lists it (after addNode);
+      // the backup process turns synchronous commit on once it does (BackupDaemon.ensureSynchronous).
+      walSync: false, binaries, runAs: resolveServiceUser(config.DISTRAG_SERVICE_USER), passFile: this.layout.passFile,
     });
     await this.manager.start(spec);
     await ensureDatabase(adminUrl({ host, port, password }, 'postgres'), adminUrl({ host, port, password }), true);

@@ -12,13 +12,14 @@ import { isSignedAdmin } from '../http/internal-json.js';
 import { createServiceHttpServer } from '../http/service-http-server.js';
 import { createLogger } from '../log/logger.js';
 import { createMetrics } from '../metrics/metrics-registry.js';
+import { opsBadInput } from '../ops/ops-error.js';
 import { createOpsRoutes } from '../ops/ops-routes.js';
 import { runUntilSignal } from '../service/run-until-signal.js';
 import { findPostgresBinaries } from '../stack/postgres-binaries.js';
 import { resolveServiceUser } from '../stack/service-user.js';
 import { BackupApi } from './backup-api.js';
 import { LocalRuntime } from './local-runtime.js';
-import { NodeRestorer, RestoreInputError } from './node-restorer.js';
+import { NodeRestorer, RestoreInputError, RestoreRefusedError } from './node-restorer.js';
 import type { ServiceRuntime } from './service-runtime.js';
 import { Watchdog } from './watchdog.js';
 
@@ -76,8 +77,14 @@ export async function runRecoveryDaemon(): Promise<void> {
       },
       restoreNode: async (node, backupId, targetTime) => {
         const service = await nodeService(node);
-        if (!service) throw new RestoreInputError(`unknown node "${node}"`);
-        return watchdog.exclusively(service.name, () => restorer.restore({ node: service.node, service: service.name, address: service.address, backupId, targetTime, reason: 'requested by hand' }));
+        if (!service) throw opsBadInput(`unknown node "${node}"`);
+        try {
+          return await watchdog.exclusively(service.name, () => restorer.restore({ node: service.node, service: service.name, address: service.address, backupId, targetTime, reason: 'requested by hand' }));
+        } catch (error) {
+          // Refused before anything changed (or, for a damaged WAL, before the restore began): the caller's to fix.
+          if (error instanceof RestoreInputError || error instanceof RestoreRefusedError) throw opsBadInput(error.message);
+          throw error;
+        }
       },
     });
     const http = createServiceHttpServer({
@@ -92,6 +99,7 @@ export async function runRecoveryDaemon(): Promise<void> {
     log.info({ port, host: config.DISTRAG_HOST, runtime: runtime.kind }, 'recovery process listening; watching the stack');
     runUntilSignal(log, async () => {
       await closeHttpServer(http);
+      handle.close();
       await watchdog.stop();
       await notifier.drain(2_000);
       notifier.close();

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import { requirement } from '../../scripts/system-requirements.mjs';
 import { CREDENTIAL_SETTINGS, type Config } from '../config/config.js';
@@ -70,9 +71,12 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
   const secrets = loadOrCreateSecrets(layout.secretsFile, config);
   const host = config.DISTRAG_HOST;
   const workers = mode === 'CITUS' ? options.workers : 0;
+  const configured = Array.from({ length: workers }, (_, i) => ({ name: `worker-${i + 1}`, port: config.DISTRAG_WORKER_PORT_BASE + i }));
   const pgNodes = [
     { name: 'coordinator', port: config.DISTRAG_PG_PORT },
-    ...Array.from({ length: workers }, (_, i) => ({ name: `worker-${i + 1}`, port: config.DISTRAG_WORKER_PORT_BASE + i })),
+    ...configured,
+    // Workers added later (addNode with start) are members too: they start again with the rest.
+    ...(mode === 'CITUS' ? addedWorkers(layout, configured.map((w) => w.name)) : []),
   ];
   const gatewayPorts = Array.from({ length: options.gateways }, (_, i) => (i === 0 ? config.DISTRAG_GATEWAY_PORT : config.DISTRAG_GATEWAY_PORT + 9 + i));
   await assertPortsFree(host, [
@@ -141,7 +145,7 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
     if (config.DISTRAG_RECOVERY) {
       await step(nodeServiceSpec({ name: 'recovery', entry: 'src/recovery/daemon-entry.js', host, port: config.DISTRAG_RECOVERY_PORT, env: envFor('recovery'), runAs: null, home: layout.runDir }));
     }
-    if (config.DISTRAG_READY_NEEDS_BACKUP) await waitForFirstBackups(`http://${host}:${config.DISTRAG_BACKUP_PORT}`, secrets.internalSecret, report, options.signal);
+    if (config.DISTRAG_READY_NEEDS_BACKUP && config.DISTRAG_BACKUP_SCHEDULED) await waitForFirstBackups(`http://${host}:${config.DISTRAG_BACKUP_PORT}`, secrets.internalSecret, report, options.signal);
 
     const info: StackInfo = {
       mode,
@@ -258,6 +262,31 @@ function configEnv(config: Config): Record<string, string> {
     if (key.startsWith('DISTRAG_') && !CREDENTIAL_SETTINGS.has(key) && value !== undefined && value !== null && typeof value !== 'object') env[key] = String(value);
   }
   return env;
+}
+
+/** Worker data directories beyond the configured ones (added by addNode), with the port their settings name. */
+function addedWorkers(layout: StackLayout, configured: string[]): Array<{ name: string; port: number }> {
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.dirname(layout.pgDir('x')));
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => /^worker-\d+$/.test(name) && !configured.includes(name) && fs.existsSync(path.join(layout.pgDir(name), 'PG_VERSION')))
+    .flatMap((name) => {
+      const port = /^port = (\d+)$/m.exec(readOr(path.join(layout.pgDir(name), 'distrag.conf')))?.[1];
+      return port ? [{ name, port: Number(port) }] : [];
+    })
+    .sort((a, b) => Number(a.name.slice(7)) - Number(b.name.slice(7)));
+}
+
+function readOr(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** Returns true on the first run in this home; refuses a home written by another layout or mode. */
