@@ -27,11 +27,15 @@ async function query<T extends pg.QueryResultRow>(url: string, text: string, val
   }
 }
 
-/** Every backup directory (complete or not) of every node: what a failed command must leave as it was. */
+/**
+ * Every backup directory (complete or not) of every node: what a failed command must leave as it
+ * was. (The backup process's WAL directory, `wal/`, and its files beside the nodes are not backups.)
+ */
 function backupTree(home: string): string[] {
   const root = path.join(home, 'backups');
   if (!fs.existsSync(root)) return [];
-  return fs.readdirSync(root).flatMap((node) => fs.readdirSync(path.join(root, node)).map((id) => `${node}/${id}`)).sort();
+  const dirs = (dir: string) => fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  return dirs(root).flatMap((node) => dirs(path.join(root, node)).filter((id) => id !== 'wal' && id !== 'superseded').map((id) => `${node}/${id}`)).sort();
 }
 
 function listed(env: Record<string, string>, ...args: string[]): BackupRecord[] {

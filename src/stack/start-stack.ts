@@ -118,10 +118,13 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
     // The backup process streams every node's WAL before anything is written: with synchronous
     // commit (RPO 0) a node's commits wait for its receiver. It is an operations tool and, like
     // the CLI, holds the admin credentials (and runs as the CLI's user, which owns the backups).
-    await step(nodeServiceSpec({
+    const backupSpec = nodeServiceSpec({
       name: 'backup', entry: 'src/backup/daemon-entry.js', host, port: config.DISTRAG_BACKUP_PORT, runAs: null, home: layout.runDir,
       env: { ...commonEnv, ...serviceCredentials('backup', secrets, coordinatorUrl, config), DISTRAG_BACKUP_NODES: pgNodes.map((n) => `${n.name}=${host}:${n.port}`).join(',') },
-    }));
+    });
+    // Alive is enough to go on: its readiness (every node's WAL streaming) waits for every node,
+    // and a node that does not answer is for the bootstrap below to report, in its own words.
+    await step({ ...backupSpec, health: { kind: 'http', url: `http://${host}:${config.DISTRAG_BACKUP_PORT}/healthz` } });
     await bootstrapDatabase({ mode, host, pgNodes, secrets, coordinatorUrl, schemas: config.dataSchemas, seedScale: firstRun ? config.DISTRAG_SEED_SCALE : 0, report });
 
     await step(redisSpec({ dir: layout.redisDir, host, port: config.DISTRAG_REDIS_PORT, runAs, lookup: config }));
