@@ -114,11 +114,8 @@ describe.runIf(inject('stack').info.mode === 'CITUS')('cluster operations (own C
   };
 
   beforeAll(async () => {
-    // DISTRAG_BACKUP_SYNC off: the recovery runtime's startWorker starts a worker configured for
-    // synchronous commit, whose receiver the backup process starts only once the node is in the
-    // cluster — so its first write (CREATE DATABASE) waits forever. addNode refuses such an
-    // address (see the test of that); starting one is for the recovery runtime to fix.
-    stack = await startPrivateStack({ prefix: 'distrag-cluster-ops', workers: 2, env: { DISTRAG_SEED_SCALE: '0.1', DISTRAG_BACKUP_SYNC: 'false' } });
+    // The defaults: synchronous WAL streaming (RPO 0) included.
+    stack = await startPrivateStack({ prefix: 'distrag-cluster-ops', workers: 2, env: { DISTRAG_SEED_SCALE: '0.1' } });
     expect(stack.info.mode).toBe('CITUS');
     const layout = stackLayout(stack.config.home);
     manager = new ProcessManager(layout.processesFile, layout.logDir);
@@ -216,6 +213,15 @@ describe.runIf(inject('stack').info.mode === 'CITUS')('cluster operations (own C
       const copied = await sql(authinfo, [], worker3);
       expect(copied).toEqual(await sql(authinfo));
       expect(copied.map((r) => r.rolename)).toEqual(expect.arrayContaining(['distrag_reader', 'distrag_operator', 'distrag_t_7']));
+      // RPO 0 for the new node too: once the backup process streams its WAL, its commits wait for it.
+      const deadline = Date.now() + 30_000;
+      let replication: Array<{ sync_state: string }> = [];
+      while (Date.now() < deadline) {
+        replication = await sql<{ sync_state: string }>(`SELECT sync_state FROM pg_stat_replication WHERE application_name = 'distrag_wal'`, [], worker3);
+        if (replication[0]?.sync_state === 'sync') break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(replication.map((r) => r.sync_state)).toEqual(['sync']);
     } finally {
       await sub.close();
     }
