@@ -183,8 +183,9 @@ describe('distrag backup / backups', () => {
     fs.cpSync(path.join(home, 'backups', 'coordinator', latest.id, 'data'), dataDir, { recursive: true });
     chownTree(dataDir, runAs);
     fs.chmodSync(dataDir, 0o700);
-    // The private stack's port block leaves offsets 15-23 unused (PG_PORT is at +5).
-    const port = config.DISTRAG_PG_PORT + 11;
+    // The private stack's port block leaves offsets 17-23 unused (PG_PORT is at +5; the backup and
+    // recovery processes take +15 and +16).
+    const port = config.DISTRAG_PG_PORT + 13;
     expect(await isPortFree(port, '127.0.0.1')).toBe(true);
     const server = spawn(
       path.join(binDir, 'postgres'),

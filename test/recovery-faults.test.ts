@@ -163,14 +163,56 @@ describe('recovery: faults under write load, zero acknowledged commits lost', ()
     expect(await writer.missing(adminUrl)).toEqual([]);
   }, 300_000);
 
-  it('a damaged WAL segment: verification fails loudly and the watchdog does not restore from it', async () => {
+  it('restoreNode to a point in time: what was committed before it is back, what came after is not; a target before the oldest backup changes nothing', async () => {
+    // The drills are over: a restore to a past time discards later commits on purpose.
     const summary = await writer.stop();
     expect(summary.acknowledged).toBeGreaterThan(1000);
     expect(await writer.missing(adminUrl)).toEqual([]);
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    let target: string;
+    try {
+      await client.query(`CREATE TABLE distrag_drill.pitr (note text)`);
+      await client.query(`INSERT INTO distrag_drill.pitr VALUES ('before')`);
+      await new Promise((r) => setTimeout(r, 1_000));
+      target = (await client.query<{ at: string }>(`SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at`)).rows[0]!.at;
+      await new Promise((r) => setTimeout(r, 1_000));
+      await client.query(`INSERT INTO distrag_drill.pitr VALUES ('after')`);
+    } finally {
+      await client.end();
+    }
+    const before = await graphql('mutation($t: String) { restoreNode(node: "coordinator", targetTime: $t) { backupId } }', { t: '2001-01-01T00:00:00Z' });
+    expect(before.errors?.[0]?.message).toMatch(/before/);
+    expect(['BAD_USER_INPUT', 'NOT_FOUND']).toContain(before.errors?.[0]?.extensions?.code);
+
+    const mark = await bus.lastId('cluster');
+    const restored = await graphql('mutation($t: String) { restoreNode(node: "coordinator", targetTime: $t) { node backupId targetTime restoredAt } }', { t: target });
+    expect(restored.errors).toBeUndefined();
+    expect(restored.data?.restoreNode).toMatchObject({ node: 'coordinator', targetTime: new Date(target).toISOString() });
+    await waitForNotice(mark, (n) => n.kind === 'NODE_RECOVERED' && n.node === 'coordinator');
+    const after = new pg.Client({ connectionString: adminUrl });
+    await after.connect();
+    try {
+      expect((await after.query<{ note: string }>(`SELECT note FROM distrag_drill.pitr`)).rows.map((r) => r.note)).toEqual(['before']);
+      expect((await after.query<{ recovering: boolean }>('SELECT pg_is_in_recovery() AS recovering')).rows[0]!.recovering).toBe(false);
+    } finally {
+      await after.end();
+    }
+    // A new timeline: a fresh base backup is taken at once, and the API serves again.
+    const deadline = Date.now() + 120_000;
+    while (listBackupRecords(nodeBackupPaths(backupRoot(), 'coordinator').dir).length === 0) {
+      if (Date.now() > deadline) throw new Error('no base backup of the coordinator after the point-in-time restore');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await expectGraphqlServes();
+  }, 300_000);
+
+  it('a damaged WAL segment: verification fails loudly and the watchdog does not restore from it', async () => {
     const node = workers()[workers().length - 1] ?? 'coordinator';
     const url = nodeUrl(node);
     const paths = nodeBackupPaths(backupRoot(), node);
-    const backup = listBackupRecords(paths.dir)[0]!;
+    const backup = listBackupRecords(paths.dir)[0];
+    if (!backup) throw new Error(`${node} has no backup`);
     // Complete segments after the backup, holding records: write, switch, twice.
     const client = new pg.Client({ connectionString: url });
     await client.connect();
@@ -214,9 +256,22 @@ describe('recovery: faults under write load, zero acknowledged commits lost', ()
     return url.toString();
   }
 
-  async function expectGraphqlServes(): Promise<void> {
+  async function adminToken(): Promise<string> {
     const secrets = readSecrets(stackLayout(stack.config.home).secretsFile, stack.config);
-    const token = await signUserToken(secrets.jwtSecret, { sub: 'faults', role: 'admin' }, 600, {});
+    return signUserToken(secrets.jwtSecret, { sub: 'faults', role: 'admin' }, 600, {});
+  }
+
+  async function graphql(query: string, variables: Record<string, unknown> = {}): Promise<{ data?: Record<string, unknown>; errors?: Array<{ message: string; extensions?: { code?: string } }> }> {
+    const response = await fetch(stack.info.urls.graphql, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await adminToken()}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as { data?: Record<string, unknown>; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+  }
+
+  async function expectGraphqlServes(): Promise<void> {
+    const token = await adminToken();
     const deadline = Date.now() + 60_000;
     let last = '';
     for (;;) {

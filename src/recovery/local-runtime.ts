@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config/config.js';
 import { ensureDatabase } from '../db/bootstrap/ensure-database.js';
@@ -6,7 +8,7 @@ import { findPostgresBinaries } from '../stack/postgres-binaries.js';
 import { adminUrl, preparePostgresNode } from '../stack/postgres-node.js';
 import { isAlive, ProcessManager, sleep } from '../stack/process-manager.js';
 import { resolveServiceUser } from '../stack/service-user.js';
-import { stackLayout } from '../stack/stack-layout.js';
+import { ADDED_WORKER_MARK, stackLayout } from '../stack/stack-layout.js';
 import { livenessUrl } from './liveness.js';
 import type { ServiceRuntime, WatchedService } from './service-runtime.js';
 
@@ -99,6 +101,8 @@ export class LocalRuntime implements ServiceRuntime {
       // the backup process turns synchronous commit on once it does (BackupDaemon.ensureSynchronous).
       walSync: false, binaries, runAs: resolveServiceUser(config.DISTRAG_SERVICE_USER), passFile: this.layout.passFile,
     });
+    // `up` starts a worker it did not make itself only with this mark (see start-stack's addedWorkers).
+    fs.writeFileSync(path.join(this.layout.pgDir(name), ADDED_WORKER_MARK), `${new Date().toISOString()}\n`);
     await this.manager.start(spec);
     await ensureDatabase(adminUrl({ host, port, password }, 'postgres'), adminUrl({ host, port, password }), true);
     return { host, port };

@@ -94,8 +94,11 @@ export class NodeRestorer {
     if (!dataDir) throw new RestoreRefusedError(`the data directory of ${node} is out of this process's reach`);
     const services = await options.runtime.services();
     if (services.find((s) => s.name === service)?.alive) {
-      // By hand (PITR): stop the node cleanly first; its receiver gets the last of its WAL.
-      await options.runtime.stop(service);
+      // By hand. To a past time, what the node wrote since does not matter: it is stopped at once
+      // (a clean stop can wait up to wal_sender_timeout for the change feed's stream to confirm).
+      // To the end, cleanly, so that its receiver gets the last of its WAL even when asynchronous.
+      if (request.targetTime !== null) await options.runtime.kill(service);
+      else await options.runtime.stop(service);
     }
     await options.backupApi.hold(node);
     let newTimeline = false;

@@ -22,5 +22,8 @@ export function stackLayout(home: string) {
 
 export type StackLayout = ReturnType<typeof stackLayout>;
 
+/** A file in the data directory of a worker `addNode(start: true)` made: `up` starts it again with the others. */
+export const ADDED_WORKER_MARK = 'distrag-added-worker';
+
 /** Bumped when the on-disk layout changes incompatibly. */
 export const LAYOUT_VERSION = 1;

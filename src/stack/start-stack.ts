@@ -24,7 +24,7 @@ import { nginxSpec } from './services/nginx-service.js';
 import { nodeServiceSpec } from './services/node-service.js';
 import { redisSpec } from './services/redis-service.js';
 import { serviceCredentials, type ServiceKind } from './service-credentials.js';
-import { LAYOUT_VERSION, stackLayout, type StackLayout } from './stack-layout.js';
+import { ADDED_WORKER_MARK, LAYOUT_VERSION, stackLayout, type StackLayout } from './stack-layout.js';
 import { writeStackInfo, type StackInfo } from './stack-info.js';
 
 export interface StartOptions {
@@ -267,7 +267,11 @@ function configEnv(config: Config): Record<string, string> {
   return env;
 }
 
-/** Worker data directories beyond the configured ones (added by addNode), with the port their settings name. */
+/**
+ * Worker data directories beyond the configured ones that addNode made (marked so): started with
+ * the others, on the port their settings name. A worker `up` made itself and `--workers` now leaves
+ * out is not: the bootstrap then says it does not answer and what to do.
+ */
 function addedWorkers(layout: StackLayout, configured: string[]): Array<{ name: string; port: number }> {
   let names: string[];
   try {
@@ -276,7 +280,7 @@ function addedWorkers(layout: StackLayout, configured: string[]): Array<{ name: 
     return [];
   }
   return names
-    .filter((name) => /^worker-\d+$/.test(name) && !configured.includes(name) && fs.existsSync(path.join(layout.pgDir(name), 'PG_VERSION')))
+    .filter((name) => /^worker-\d+$/.test(name) && !configured.includes(name) && fs.existsSync(path.join(layout.pgDir(name), ADDED_WORKER_MARK)))
     .flatMap((name) => {
       const port = /^port = (\d+)$/m.exec(readOr(path.join(layout.pgDir(name), 'distrag.conf')))?.[1];
       return port ? [{ name, port: Number(port) }] : [];
