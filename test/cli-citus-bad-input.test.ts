@@ -82,7 +82,7 @@ describe.skipIf(!onCitus())(`up refuses a Citus cluster it cannot run${citusSkip
   }, 180_000);
 });
 
-/** Starts one node of a stopped stack on its own (pg_ctl, as the service user), runs `fn` as its admin, stops it. */
+/** Starts one node of a stopped stack on its own (pg_ctl, as the service user, not synchronous), runs `fn` as its admin, stops it. */
 async function withStoppedNode(env: Record<string, string>, node: string, fn: (client: pg.Client) => Promise<unknown>): Promise<void> {
   const config = loadConfig({ ...process.env, ...env });
   const layout = stackLayout(config.home);
@@ -94,7 +94,8 @@ async function withStoppedNode(env: Record<string, string>, node: string, fn: (c
       env: { ...process.env, LC_ALL: 'C' },
       ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
     });
-  pgCtl(['start']);
+  // Alone, without the backup process: its commits must not wait for a WAL receiver (RPO 0).
+  pgCtl(['start', '-o', '-c synchronous_standby_names=']);
   try {
     const port = node === 'coordinator' ? config.DISTRAG_PG_PORT : config.DISTRAG_WORKER_PORT_BASE + Number(node.split('-')[1]) - 1;
     const client = new pg.Client({ connectionString: adminUrl({ host: config.DISTRAG_HOST, port, password: readSecrets(layout.secretsFile, config).pgPassword }) });

@@ -56,7 +56,8 @@ export function prepareRestore(options: RestoreBackupOptions): void {
       '# Written by a DistRAG point-in-time restore; removed once the node has promoted.',
       // Everything is in pg_wal already; recovery reads it there when the archive has nothing.
       `restore_command = 'false'`,
-      `recovery_target_time = '${new Date(options.targetTime).toISOString()}'`,
+      // PostgreSQL's own timestamp syntax: the setting refuses ISO 8601's `T…Z` form.
+      `recovery_target_time = '${new Date(options.targetTime).toISOString().replace('T', ' ').replace('Z', '+00')}'`,
       `recovery_target_action = 'promote'`,
       '',
     ];

@@ -113,14 +113,27 @@ export class NodeRestorer {
       const stamp = new Date().toISOString().replace(/[-:.]/g, '');
       const staging = `${dataDir}.restore-${stamp}`;
       prepareRestore({ backupDir: path.join(paths.dir, record.id), walDir: paths.walDir, targetDir: staging, targetTime: request.targetTime, runAs: options.runAs });
-      if (fs.existsSync(dataDir)) {
+      const previous = `${dataDir}.lost-${stamp}`;
+      const hadData = fs.existsSync(dataDir);
+      if (hadData) {
         for (const old of fs.readdirSync(path.dirname(dataDir)).filter((n) => n.startsWith(`${path.basename(dataDir)}.lost-`))) {
           fs.rmSync(path.join(path.dirname(dataDir), old), { recursive: true, force: true });
         }
-        fs.renameSync(dataDir, `${dataDir}.lost-${stamp}`);
+        fs.renameSync(dataDir, previous);
       }
       fs.renameSync(staging, dataDir);
-      await options.runtime.restart(service, { startTimeoutMs: RESTORE_START_TIMEOUT_MS });
+      try {
+        await options.runtime.restart(service, { startTimeoutMs: RESTORE_START_TIMEOUT_MS });
+      } catch (error) {
+        // The restored directory would not start: the node goes back to the data it had (a restore
+        // by hand of an intact node), which is set aside as `.failed-…` for a look.
+        if (hadData) {
+          fs.renameSync(dataDir, `${dataDir}.failed-${stamp}`);
+          fs.renameSync(previous, dataDir);
+          await options.runtime.restart(service).catch((again: unknown) => options.log.error({ err: again, node }, 'the node did not start again on its own data either'));
+        }
+        throw error;
+      }
       // Only a point-in-time restore moves the node to a new timeline (its older backups and WAL then lead elsewhere).
       newTimeline = request.targetTime !== null;
       replayedTo = await this.finishRecovery(request.address, began + RESTORE_START_TIMEOUT_MS);
