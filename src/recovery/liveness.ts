@@ -1,5 +1,4 @@
-import pg from 'pg';
-import { checkHealth, type HealthCheck } from '../stack/health-check.js';
+import { checkHealth, queryPostgres, type HealthCheck } from '../stack/health-check.js';
 
 /**
  * Whether a service is alive — not whether it is ready. A service waiting for something else (the
@@ -12,18 +11,9 @@ export async function checkLiveness(check: HealthCheck, timeoutMs: number): Prom
     case 'http':
       return checkHealth({ kind: 'http', url: livenessUrl(check.url) }, timeoutMs);
     case 'postgres': {
-      const client = new pg.Client({ connectionString: check.url, connectionTimeoutMillis: timeoutMs });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        await client.query('SELECT 1');
-        return true;
-      } catch (error) {
-        // 57P03 cannot_connect_now: starting up, shutting down or in recovery — the server answered.
-        return (error as { code?: string }).code === '57P03';
-      } finally {
-        await client.end().catch(() => undefined);
-      }
+      const failure = await queryPostgres(check.url, timeoutMs);
+      // 57P03 cannot_connect_now: starting up, shutting down or in recovery — the server answered.
+      return failure === null || failure === '57P03';
     }
     case 'redis':
       return checkHealth(check, timeoutMs);

@@ -11,21 +11,25 @@ export async function checkHealth(check: HealthCheck, timeoutMs = 2_000): Promis
   switch (check.kind) {
     case 'http':
       return fetch(check.url, { signal: AbortSignal.timeout(timeoutMs) }).then((r) => r.ok, () => false);
-    case 'postgres': {
-      const client = new pg.Client({ connectionString: check.url, connectionTimeoutMillis: timeoutMs });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        await client.query('SELECT 1');
-        return true;
-      } catch {
-        return false;
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    }
+    case 'postgres':
+      return (await queryPostgres(check.url, timeoutMs)) === null;
     case 'redis':
       return redisPing(check.host, check.port, timeoutMs);
+  }
+}
+
+/** Connects and runs `SELECT 1`: null when it answered, else the error's SQLSTATE (or '' without one). */
+export async function queryPostgres(url: string, timeoutMs: number): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (error) {
+    return (error as { code?: string }).code ?? '';
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 
