@@ -20,12 +20,10 @@ export async function createDrillTable(adminUrl: string): Promise<void> {
   try {
     await client.query(`CREATE SCHEMA IF NOT EXISTS distrag_drill`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${DRILL_TABLE} (tenant int NOT NULL, seq bigint NOT NULL, PRIMARY KEY (tenant, seq))`);
-    const { rows } = await client.query<{ citus: boolean; distributed: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS citus,
-              EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AND EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = to_regclass($1)) AS distributed`,
-      [DRILL_TABLE],
-    );
-    if (rows[0]?.citus && !rows[0].distributed) await client.query(`SELECT create_distributed_table($1, 'tenant')`, [DRILL_TABLE]);
+    const { rows } = await client.query<{ citus: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS citus`);
+    if (!rows[0]?.citus) return;
+    const { rows: distributed } = await client.query(`SELECT 1 FROM pg_dist_partition WHERE logicalrelid = to_regclass($1)`, [DRILL_TABLE]);
+    if (distributed.length === 0) await client.query(`SELECT create_distributed_table($1, 'tenant')`, [DRILL_TABLE]);
   } finally {
     await client.end();
   }
