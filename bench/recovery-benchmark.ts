@@ -9,10 +9,12 @@ import { LocalRuntime } from '../src/recovery/local-runtime.js';
 import { startPrivateStack, type PrivateStack } from '../src/stack/private-stack.js';
 import { managerFor } from '../src/stack/stack-control.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
+import { nodeUrl } from '../src/ops/with-client.js';
 import { AcknowledgedWriter, createDrillTable, DRILL_TABLE } from './acknowledged-writer.js';
 import type { BenchOutcome, BenchTable } from './bench-result.js';
 import { benchStackEnv } from './bench-stack-env.js';
 import { BenchTableBuilder } from './bench-table-builder.js';
+import { percentile } from './load.js';
 import type { BenchmarkOptions } from './run-benchmark.js';
 
 const SCALES = [1, 10];
@@ -112,11 +114,8 @@ export async function recoveryBenchmark(options: BenchmarkOptions): Promise<Benc
   };
 }
 
-function nodeUrl(stack: PrivateStack, node: string): string {
-  const found = stack.info.nodes.find((n) => n.name === node)!;
-  const url = new URL(stack.info.urls.postgres);
-  url.port = String(found.port);
-  return url.toString();
+function adminUrlOf(stack: PrivateStack, node: string): string {
+  return nodeUrl(stack.info.urls.postgres, stack.info.nodes.find((n) => n.name === node)!);
 }
 
 async function drill(stack: PrivateStack, node: string, loseData: boolean): Promise<Drill> {
@@ -131,7 +130,7 @@ async function drill(stack: PrivateStack, node: string, loseData: boolean): Prom
     const killedAt = performance.now();
     process.kill(record.pid, 'SIGKILL');
     if (loseData) fs.rmSync(stackLayout(stack.config.home).pgDir(node), { recursive: true, force: true });
-    await untilAnswers(nodeUrl(stack, node));
+    await untilAnswers(adminUrlOf(stack, node));
     const rtoSeconds = (performance.now() - killedAt) / 1000;
     await writer.waitForAcks(200, 120_000);
     const summary = await writer.stop();
@@ -164,7 +163,7 @@ async function untilAnswers(url: string): Promise<void> {
 
 async function setSynchronous(stack: PrivateStack, synchronous: boolean): Promise<void> {
   for (const node of stack.info.nodes) {
-    const client = new pg.Client({ connectionString: nodeUrl(stack, node.name) });
+    const client = new pg.Client({ connectionString: adminUrlOf(stack, node.name) });
     await client.connect();
     try {
       await client.query(synchronous ? 'ALTER SYSTEM RESET synchronous_standby_names' : `ALTER SYSTEM SET synchronous_standby_names = ''`);
@@ -203,7 +202,8 @@ async function commitLatency(stack: PrivateStack, synchronous: boolean, duration
     }
     const summary = await writer.stop();
     const seconds = (performance.now() - started) / 1000;
-    return { p50: percentile(samples, 50), p99: percentile(samples, 99), commitsPerSecond: summary.acknowledged / seconds, lagP99: synchronous ? null : lags.length > 0 ? percentile(lags, 99) : 0 };
+    const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+    return { p50: percentile(sorted(samples), 50), p99: percentile(sorted(samples), 99), commitsPerSecond: summary.acknowledged / seconds, lagP99: synchronous ? null : percentile(sorted(lags), 99) };
   } finally {
     await setSynchronous(stack, true);
   }
@@ -213,7 +213,7 @@ async function commitLatency(stack: PrivateStack, synchronous: boolean, duration
 async function receiverLags(stack: PrivateStack): Promise<number[]> {
   const lags: number[] = [];
   for (const node of stack.info.nodes) {
-    const client = new pg.Client({ connectionString: nodeUrl(stack, node.name) });
+    const client = new pg.Client({ connectionString: adminUrlOf(stack, node.name) });
     await client.connect();
     try {
       const { rows } = await client.query<{ ms: number | null }>(`SELECT extract(epoch FROM flush_lag) * 1000 AS ms FROM pg_stat_replication WHERE application_name = 'distrag_wal'`);
@@ -241,9 +241,4 @@ async function addWorkerAndRebalance(stack: PrivateStack): Promise<{ shards: num
   } finally {
     await client.end();
   }
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }

@@ -9,6 +9,7 @@ import { listBackupRecords } from '../src/backup/backup-record.js';
 import { nodeBackupPaths } from '../src/backup/backup-daemon.js';
 import { listWalSegments, segnoOf } from '../src/backup/wal-segments.js';
 import { EventBus } from '../src/events/event-bus.js';
+import { nodeUrl } from '../src/ops/with-client.js';
 import type { ClusterNotice } from '../src/events/event-types.js';
 import { checkHealth } from '../src/stack/health-check.js';
 import { startPrivateStack, type PrivateStack } from '../src/stack/private-stack.js';
@@ -92,12 +93,12 @@ describe('recovery: faults under write load, zero acknowledged commits lost', ()
     await stack?.stop();
   }, 120_000);
 
-  it('up is ready only once every node has a verified, restore-tested base backup and streams its WAL synchronously', async () => {
+  it('once up is ready, every node has a verified, restore-tested base backup and streams its WAL synchronously', async () => {
     for (const node of nodeNames()) {
       const records = listBackupRecords(nodeBackupPaths(backupRoot(), node).dir);
       expect(records.length, node).toBeGreaterThanOrEqual(1);
       expect(records[0]!.verified).toBe(true);
-      const client = new pg.Client({ connectionString: nodeUrl(node) });
+      const client = new pg.Client({ connectionString: adminUrlOf(node) });
       await client.connect();
       try {
         const { rows } = await client.query<{ sync_state: string }>(`SELECT sync_state FROM pg_stat_replication WHERE application_name = 'distrag_wal'`);
@@ -209,7 +210,7 @@ describe('recovery: faults under write load, zero acknowledged commits lost', ()
 
   it('a damaged WAL segment: verification fails loudly and the watchdog does not restore from it', async () => {
     const node = workers()[workers().length - 1] ?? 'coordinator';
-    const url = nodeUrl(node);
+    const url = adminUrlOf(node);
     const paths = nodeBackupPaths(backupRoot(), node);
     const backup = listBackupRecords(paths.dir)[0];
     if (!backup) throw new Error(`${node} has no backup`);
@@ -249,11 +250,8 @@ describe('recovery: faults under write load, zero acknowledged commits lost', ()
     expect(fs.readdirSync(path.dirname(dataDir)).filter((n) => n.startsWith(`${node}.restore-`))).toEqual([]);
   }, 180_000);
 
-  function nodeUrl(name: string): string {
-    const node = stack.info.nodes.find((n) => n.name === name)!;
-    const url = new URL(stack.info.urls.postgres);
-    url.port = String(node.port);
-    return url.toString();
+  function adminUrlOf(name: string): string {
+    return nodeUrl(stack.info.urls.postgres, stack.info.nodes.find((n) => n.name === name)!);
   }
 
   async function adminToken(): Promise<string> {

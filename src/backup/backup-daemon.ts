@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import type { ClusterNotifier } from '../events/cluster-notifier.js';
 import { readDataNodes } from '../feed/data-nodes.js';
+import { nodeUrl } from '../ops/with-client.js';
 import { ADMIN_USER } from '../stack/postgres-node.js';
 import type { RunAs } from '../stack/service-user.js';
 import { listBackupRecords, type BackupRecord } from './backup-record.js';
@@ -238,7 +239,7 @@ export class BackupDaemon {
     if (!this.options.synchronous) return;
     for (const node of this.nodes.values()) {
       if (this.synchronousChecked.has(node.name) || this.receivers.get(node.name)?.state !== 'streaming') continue;
-      const client = new pg.Client({ connectionString: nodeAdminUrl(this.options.adminUrl, node), application_name: 'distrag-backup', connectionTimeoutMillis: 3_000 });
+      const client = new pg.Client({ connectionString: nodeUrl(this.options.adminUrl, node), application_name: 'distrag-backup', connectionTimeoutMillis: 3_000 });
       client.on('error', () => undefined);
       try {
         await client.connect();
@@ -261,10 +262,10 @@ export class BackupDaemon {
     const { options } = this;
     const paths = nodeBackupPaths(options.backupRoot, node.name);
     const password = decodeURIComponent(new URL(options.adminUrl).password);
-    const nodeUrl = nodeAdminUrl(options.adminUrl, node);
+    const nodeAdmin = nodeUrl(options.adminUrl, node);
     try {
       const marker = `backup-${node.name}-${Date.now()}`;
-      await writeBackupMarker(nodeUrl, marker);
+      await writeBackupMarker(nodeAdmin, marker);
       const record = await takeBaseBackup({
         node, user: ADMIN_USER, password, binDir: options.binDir, nodeDir: paths.dir,
         report: (line) => options.log.info({ node: node.name, reason }, line),
@@ -388,11 +389,4 @@ export class BackupDaemon {
       void receiver.stop();
     }
   }
-}
-
-export function nodeAdminUrl(adminUrl: string, node: { host: string; port: number }): string {
-  const url = new URL(adminUrl);
-  url.hostname = node.host;
-  url.port = String(node.port);
-  return url.toString();
 }

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort } from '../stack/port-check.js';
 import { chownTree, type RunAs } from '../stack/service-user.js';
 import { adminUrl } from '../stack/postgres-node.js';
 import { DATA_DIR } from './backup-record.js';
@@ -40,7 +40,7 @@ export async function testRestore(options: TestRestoreOptions): Promise<string |
     fs.chmodSync(dataDir, 0o700);
     // Loopback only: the copy is reached from this process alone (in a container, the node's
     // hostname is not one of this container's addresses).
-    const port = await sparePort(LOOPBACK);
+    const port = await freePort(LOOPBACK);
     child = spawn(path.join(options.binDir, 'postgres'), ['-D', dataDir, '-p', String(port), '-c', `listen_addresses=${LOOPBACK}`, ...ISOLATED_COPY_SETTINGS.flatMap((s) => ['-c', s])], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, LC_ALL: 'C' },
@@ -77,17 +77,6 @@ export async function testRestore(options: TestRestoreOptions): Promise<string |
     }
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-function sparePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function lastLine(text: string): string {

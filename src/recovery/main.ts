@@ -20,7 +20,7 @@ import { resolveServiceUser } from '../stack/service-user.js';
 import { BackupApi } from './backup-api.js';
 import { LocalRuntime } from './local-runtime.js';
 import { NodeRestorer, RestoreInputError, RestoreRefusedError } from './node-restorer.js';
-import type { ServiceRuntime } from './service-runtime.js';
+import { postgresAddress, type ServiceRuntime } from './service-runtime.js';
 import { Watchdog } from './watchdog.js';
 
 const SELF = 'recovery';
@@ -58,9 +58,8 @@ export async function runRecoveryDaemon(): Promise<void> {
     const nodeService = async (node: string) => {
       const wanted = shortNodeName(node);
       const service = (await runtime.services()).find((s) => s.node === wanted);
-      if (!service || service.health.kind !== 'postgres') return null;
-      const url = new URL(service.health.url);
-      return { name: service.name, node: wanted, address: { host: url.hostname, port: Number(url.port) } };
+      const address = service ? postgresAddress(service) : null;
+      return service && address ? { name: service.name, node: wanted, address } : null;
     };
 
     const handle = createOpsRoutes({

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { nodeAdminUrl, nodeBackupPaths } from '../backup/backup-daemon.js';
+import { nodeBackupPaths } from '../backup/backup-daemon.js';
+import { nodeUrl } from '../ops/with-client.js';
 import { listBackupRecords, type BackupRecord } from '../backup/backup-record.js';
 import { prepareRestore, RESTORE_SETTINGS } from '../backup/restore-backup.js';
 import { verifyWal } from '../backup/verify-wal.js';
@@ -150,7 +151,7 @@ export class NodeRestorer {
 
   /** Waits for the end of recovery (promotion), clears the restore's settings; resolves with where the node's WAL now ends. */
   private async finishRecovery(address: { host: string; port: number }, deadline: number): Promise<string> {
-    const url = nodeAdminUrl(this.options.adminUrl, address);
+    const url = nodeUrl(this.options.adminUrl, address);
     for (;;) {
       const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
       client.on('error', () => undefined);

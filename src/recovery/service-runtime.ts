@@ -13,6 +13,13 @@ export interface WatchedService {
   stopping: boolean;
 }
 
+/** A database node's address, from its health check (null for other services). */
+export function postgresAddress(service: WatchedService): { host: string; port: number } | null {
+  if (service.health.kind !== 'postgres') return null;
+  const url = new URL(service.health.url);
+  return { host: url.hostname, port: Number(url.port) };
+}
+
 /**
  * Where the services run: `local` (processes the CLI started, recorded in run/processes.json) or
  * `docker` (compose containers). The watchdog decides; the runtime carries out.

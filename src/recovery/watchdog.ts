@@ -5,7 +5,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { ClusterNotifier } from '../events/cluster-notifier.js';
 import { checkLiveness } from './liveness.js';
 import type { NodeRestorer } from './node-restorer.js';
-import type { ServiceRuntime, WatchedService } from './service-runtime.js';
+import { postgresAddress, type ServiceRuntime, type WatchedService } from './service-runtime.js';
 
 export interface WatchdogOptions {
   runtime: ServiceRuntime;
@@ -161,9 +161,9 @@ export class Watchdog {
 
   private async addressOf(name: string): Promise<{ host: string; port: number }> {
     const service = (await this.options.runtime.services()).find((s) => s.name === name);
-    if (service?.health.kind !== 'postgres') throw new Error(`${name} is not a database node`);
-    const url = new URL(service.health.url);
-    return { host: url.hostname, port: Number(url.port) };
+    const address = service ? postgresAddress(service) : null;
+    if (!address) throw new Error(`${name} is not a database node`);
+    return address;
   }
 }
 
