@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
@@ -608,11 +609,18 @@ describe('docker/', () => {
 
 // `docker compose config` (or the older `docker-compose config`) validates against the Compose
 // specification without an engine; skipped where neither is installed, and the title says so.
+// docker-compose 1.x predates the top-level `name` (the project's name): it reads a copy without it.
 const composeCli = [['docker', 'compose'], ['docker-compose']].find(([cmd, ...args]) => spawnSync(cmd!, [...args, 'version'], { encoding: 'utf8' }).status === 0) ?? null;
 describe('docker compose config', () => {
-  it.skipIf(!composeCli)(`accepts compose.yaml${composeCli ? '' : ' (skipped: neither `docker compose` nor `docker-compose` is installed)'}`, () => {
+  it.skipIf(!composeCli)(`accepts compose.yaml${composeCli ? ` (${composeCli.join(' ')})` : ' (skipped: neither `docker compose` nor `docker-compose` is installed)'}`, () => {
     const [cmd, ...args] = composeCli!;
-    const result = spawnSync(cmd!, [...args, '-f', path.join(root, 'compose.yaml'), 'config', '-q'], {
+    let file = path.join(root, 'compose.yaml');
+    if (cmd === 'docker-compose') {
+      file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distrag-compose-')), 'compose.yaml');
+      expect(composeText).toMatch(/^name: distrag$/m);
+      fs.writeFileSync(file, composeText.replace(/^name: distrag$/m, ''));
+    }
+    const result = spawnSync(cmd!, [...args, '-f', file, '--project-directory', root, 'config', '-q'], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, ...fakeSecrets },
