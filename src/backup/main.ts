@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ForwardedIdentityVerifier } from '../auth/forwarded-identity.js';
 import { loadConfig, required } from '../config/config.js';
+import { parseNodeList } from '../config/node-list.js';
 import { ClusterNotifier } from '../events/cluster-notifier.js';
 import { EventBus } from '../events/event-bus.js';
 import { closeHttpServer, listen } from '../http/graphql-http-server.js';
@@ -37,7 +38,7 @@ export async function runBackupDaemon(): Promise<void> {
       restoreTest: config.DISTRAG_BACKUP_RESTORE_TEST,
       synchronous: config.DISTRAG_BACKUP_SYNC,
       runAs: resolveServiceUser(config.DISTRAG_SERVICE_USER),
-      initialNodes: parseNodeList(config.DISTRAG_BACKUP_NODES ?? ''),
+      initialNodes: parseNodeList('DISTRAG_BACKUP_NODES', config.DISTRAG_BACKUP_NODES ?? ''),
       notifier,
       log,
       registry: metrics.registry,
@@ -88,13 +89,4 @@ export async function runBackupDaemon(): Promise<void> {
     log.fatal({ err: error }, `backup process failed to start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
-}
-
-/** `coordinator=127.0.0.1:9700,worker-1=127.0.0.1:9701` */
-function parseNodeList(text: string): Array<{ name: string; host: string; port: number }> {
-  return text.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
-    const match = /^([a-z0-9_-]+)=(.+):(\d+)$/.exec(entry);
-    if (!match) throw new Error(`DISTRAG_BACKUP_NODES: "${entry}" is not name=host:port`);
-    return { name: match[1]!, host: match[2]!, port: Number(match[3]) };
-  });
 }

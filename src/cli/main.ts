@@ -8,9 +8,11 @@ import { dbCredentialsCommand } from './commands/db-credentials.js';
 import { downCommand } from './commands/down.js';
 import { evalCommand } from './commands/eval.js';
 import { installCitusCommand } from './commands/install-citus.js';
+import { migrateCommand } from './commands/migrate.js';
 import { modelsCommand } from './commands/models.js';
 import { recoverCommand } from './commands/recover.js';
 import { seedCommand } from './commands/seed.js';
+import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { tokenCommand } from './commands/token.js';
 import { upCommand } from './commands/up.js';
@@ -36,6 +38,15 @@ const HELP = `Usage: npx distrag <command>
   recover --watch                               the recovery watchdog (what \`up\` runs): restarts dead services,
                                                 restores a lost node from its backup plus WAL; serves the
                                                 cluster operations API
+  migrate [--seed S] [--wait DURATION] [--json]
+                                                make the database ready for the services (what \`up\` runs
+                                                first; compose's init job, the Kubernetes Job): every node's
+                                                database, Citus membership (DISTRAG_CLUSTER_NODES), schema
+                                                migrations, API and service roles, the change feed's
+                                                publications; the demo data at scale S when its tables are
+                                                empty. Idempotent. --wait retries while the nodes start
+  serve gateway|data|rag|cache|cluster|feed      run one service in the foreground (what \`up\`, compose and
+                                                Kubernetes start; settings from the environment)
   seed [--scale S]                              replace the demo data (S=1: 20 universities, ~10k students)
   bench [NAME|all] [--mode single|citus|both] [--runs N] [--duration SECONDS] [--connections N]
                                                 run benchmarks (gateway, data, events, cache, ask, recovery) on private stacks;
@@ -74,6 +85,8 @@ const COMMANDS: Record<string, (args: string[], config: ReturnType<typeof loadCo
   token: tokenCommand,
   ask: askCommand,
   seed: seedCommand,
+  migrate: migrateCommand,
+  serve: serveCommand,
   backup: backupCommand,
   backups: backupsCommand,
   recover: recoverCommand,

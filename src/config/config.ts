@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseNodeList } from './node-list.js';
 import { parseDurationSeconds } from './duration.js';
 
 /**
@@ -100,6 +101,24 @@ const schema = z.object({
   DISTRAG_OPS_URL: z.string().url().optional(),
   /** The data nodes the backup process streams from its start (`name=host:port,…`; set by `up`, compose sets its own). */
   DISTRAG_BACKUP_NODES: z.string().optional(),
+  /**
+   * The PostgreSQL nodes `distrag migrate` makes one cluster of (`name=host:port,…`, the coordinator
+   * first, as the nodes reach each other); set by `up`, compose and Kubernetes set their own. Unset:
+   * the coordinator of DISTRAG_DATABASE_URL alone (workers already in the metadata stay).
+   */
+  DISTRAG_CLUSTER_NODES: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        const nodes = parseNodeList('DISTRAG_CLUSTER_NODES', text);
+        if (nodes.length === 0) throw new Error('DISTRAG_CLUSTER_NODES: no node listed');
+        return nodes;
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   /** The backup process's API, for the watchdog (set by `up`; compose: http://backup:4006). */
   DISTRAG_BACKUP_URL: z.string().url().optional(),
   /** Demo data scale loaded on first `up` (0 skips the demo data). */

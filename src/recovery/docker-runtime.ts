@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import Docker, { type ContainerInfo, type ContainerInspectInfo } from 'dockerode';
 import { required, type Config } from '../config/config.js';
 import { checkHealth, type HealthCheck } from '../stack/health-check.js';
 import type { ServiceRuntime, WatchedService } from './service-runtime.js';
@@ -83,101 +83,83 @@ export class DockerApiError extends Error {
   }
 }
 
-/** The parts of `GET /containers/json` used here. */
-interface ContainerSummary {
-  Id: string;
-  Names: string[];
-  State: string;
-  Labels: Record<string, string>;
-}
-
-/** The parts of `GET /containers/{id}/json` used here. */
-interface ContainerInspect {
-  Id: string;
-  Name: string;
-  State: { Status: string; Running: boolean; Restarting: boolean; OOMKilled: boolean; ExitCode: number };
-  Config: { Labels: Record<string, string> | null };
-}
-
 /**
- * The few Docker Engine API calls the runtime makes, over the Unix socket with node:http (no
- * client library: five endpoints, JSON in and out). Paths are unversioned: the daemon answers in its
- * own API version, and every field read here has been stable across versions.
+ * The few Docker Engine API calls the runtime makes, through dockerode over the Unix socket, each
+ * with its own timeout, and every failure a DockerApiError that names the call. Paths are
+ * unversioned (no `version` option): the daemon answers in its own API version, and every field read
+ * here has been stable across versions.
  */
 export class DockerEngine {
-  constructor(readonly socketPath: string) {}
+  private readonly docker: Docker;
 
-  /** Containers carrying every one of `labels` (`key=value`), stopped ones included; `health` narrows to that health status. */
-  listContainers(labels: string[], health?: 'starting' | 'healthy' | 'unhealthy'): Promise<ContainerSummary[]> {
-    const filters = JSON.stringify({ label: labels, ...(health ? { health: [health] } : {}) });
-    return this.call('GET', `/containers/json?all=true&filters=${encodeURIComponent(filters)}`, QUERY_TIMEOUT_MS) as Promise<ContainerSummary[]>;
+  constructor(readonly socketPath: string) {
+    // The socket always: docker-modem would otherwise follow a DOCKER_HOST in the environment to TCP.
+    this.docker = new Docker({ socketPath, host: undefined, protocol: 'http' });
   }
 
-  inspect(id: string): Promise<ContainerInspect> {
-    return this.call('GET', `/containers/${encodeURIComponent(id)}/json`, QUERY_TIMEOUT_MS) as Promise<ContainerInspect>;
+  /** Containers carrying every one of `labels` (`key=value`), stopped ones included; `health` narrows to that health status. */
+  listContainers(labels: string[], health?: 'starting' | 'healthy' | 'unhealthy'): Promise<ContainerInfo[]> {
+    const filters = { label: labels, ...(health ? { health: [health] } : {}) };
+    return this.call('GET /containers/json', QUERY_TIMEOUT_MS, (abortSignal) => this.docker.listContainers({ all: true, filters, abortSignal }));
+  }
+
+  inspect(id: string): Promise<ContainerInspectInfo> {
+    return this.call(`GET /containers/${id}/json`, QUERY_TIMEOUT_MS, (abortSignal) => this.docker.getContainer(id).inspect({ abortSignal }));
   }
 
   /** Without `t`, Docker waits the container's own stop timeout (compose's stop_grace_period) before SIGKILL. */
   async restart(id: string): Promise<void> {
-    await this.call('POST', `/containers/${encodeURIComponent(id)}/restart`, LIFECYCLE_TIMEOUT_MS);
+    await this.call(`POST /containers/${id}/restart`, LIFECYCLE_TIMEOUT_MS, (abortSignal) => this.docker.getContainer(id).restart({ abortSignal }));
   }
 
-  /** Stops with the container's stop signal (PostgreSQL: SIGINT, a fast shutdown); already stopped is fine. */
+  /** Stops with the container's stop signal (PostgreSQL: SIGINT, a fast shutdown); already stopped (304) is fine. */
   async stop(id: string): Promise<void> {
-    await this.call('POST', `/containers/${encodeURIComponent(id)}/stop`, LIFECYCLE_TIMEOUT_MS);
+    try {
+      await this.call(`POST /containers/${id}/stop`, LIFECYCLE_TIMEOUT_MS, (abortSignal) => this.docker.getContainer(id).stop({ abortSignal }));
+    } catch (error) {
+      if (!(error instanceof DockerApiError && error.status === 304)) throw error;
+    }
   }
 
   /** SIGKILL; a container that is not running (409) is fine. */
   async kill(id: string): Promise<void> {
     try {
-      await this.call('POST', `/containers/${encodeURIComponent(id)}/kill?signal=SIGKILL`, QUERY_TIMEOUT_MS);
+      await this.call(`POST /containers/${id}/kill`, QUERY_TIMEOUT_MS, (abortSignal) => this.docker.getContainer(id).kill({ signal: 'SIGKILL', abortSignal }));
     } catch (error) {
       if (!(error instanceof DockerApiError && error.status === 409)) throw error;
     }
   }
 
-  private call(method: 'GET' | 'POST', apiPath: string, timeoutMs: number): Promise<unknown> {
-    const what = `${method} ${apiPath.split('?')[0]}`;
-    return new Promise((resolve, reject) => {
-      const req = http.request({ socketPath: this.socketPath, method, path: apiPath, headers: { Host: 'docker', Accept: 'application/json' } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (error) => reject(new DockerApiError(`Docker Engine API ${what}: ${error.message}`, null, { cause: error })));
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          const text = Buffer.concat(chunks).toString('utf8');
-          // 304: the container is already in the state asked for (stopped, started).
-          if ((status >= 200 && status < 300) || status === 304) {
-            if (text.trim() === '') return resolve(null);
-            try {
-              return resolve(JSON.parse(text));
-            } catch (error) {
-              return reject(new DockerApiError(`Docker Engine API ${what} answered ${status} with a body that is not JSON`, status, { cause: error }));
-            }
-          }
-          reject(new DockerApiError(`Docker Engine API ${what} failed (${status}): ${apiMessage(text)}`, status));
-        });
-      });
-      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        const hint = error.code === 'ENOENT' || error.code === 'ECONNREFUSED' || error.code === 'EACCES'
-          ? `; mount the Docker socket into this container (compose.yaml: ${DOCKER_SOCKET} into the recovery service) and run it as a user that may open it`
-          : '';
-        reject(new DockerApiError(`cannot reach the Docker Engine API at ${this.socketPath} (${what}): ${error.message}${hint}`, null, { cause: error }));
-      });
-      req.end();
-    });
+  /** `what`: the call as `METHOD /path`, for messages. */
+  private async call<T>(what: string, timeoutMs: number, request: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await request(AbortSignal.timeout(timeoutMs));
+    } catch (error) {
+      throw this.failure(what, timeoutMs, error);
+    }
+    // docker-modem hands back the raw body when it is not JSON; an empty one is a 204's.
+    if (Buffer.isBuffer(result) && result.length > 0) throw new DockerApiError(`Docker Engine API ${what} answered with a body that is not JSON`, null);
+    return result;
+  }
+
+  private failure(what: string, timeoutMs: number, error: unknown): DockerApiError {
+    const { statusCode, json, code, name, message } = error as { statusCode?: unknown; json?: unknown; code?: unknown; name?: unknown; message?: unknown };
+    // docker-modem's error for an answer with an error status: the status and the parsed body.
+    if (typeof statusCode === 'number') return new DockerApiError(`Docker Engine API ${what} failed (${statusCode}): ${apiMessage(json)}`, statusCode, { cause: error });
+    const why = name === 'AbortError' ? `no answer within ${timeoutMs} ms` : String(message ?? error);
+    const hint = code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES'
+      ? `; mount the Docker socket into this container (compose.yaml: ${DOCKER_SOCKET} into the recovery service) and run it as a user that may open it`
+      : '';
+    return new DockerApiError(`cannot reach the Docker Engine API at ${this.socketPath} (${what}): ${why}${hint}`, null, { cause: error });
   }
 }
 
-function apiMessage(text: string): string {
-  try {
-    const message = (JSON.parse(text) as { message?: unknown }).message;
-    if (typeof message === 'string' && message) return message;
-  } catch {
-    // not JSON: the text itself
-  }
-  return text.trim().slice(0, 300) || '(no message)';
+/** The Engine's own message from an error answer's body: JSON `{"message": ...}`, or the text itself. */
+function apiMessage(body: unknown): string {
+  if (Buffer.isBuffer(body)) return body.toString('utf8').trim().slice(0, 300) || '(no message)';
+  const message = (body as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message ? message : '(no message)';
 }
 
 export interface DockerRuntimeOptions {
@@ -201,7 +183,7 @@ export interface DockerRuntimeOptions {
 interface Found {
   watch: ComposeWatch;
   name: string;
-  container: ContainerSummary;
+  container: ContainerInfo;
   health: HealthCheck;
 }
 
@@ -329,7 +311,7 @@ export class DockerRuntime implements ServiceRuntime {
     }
   }
 
-  private async inTransition(container: ContainerSummary, starting: Set<string>): Promise<boolean> {
+  private async inTransition(container: ContainerInfo, starting: Set<string>): Promise<boolean> {
     switch (container.State) {
       case 'created':
       case 'removing':

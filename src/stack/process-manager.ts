@@ -55,6 +55,41 @@ export class ProcessManager {
     private readonly report: (line: string) => void = () => undefined,
   ) {}
 
+  /**
+   * Runs a one-shot step (not recorded: nothing is left running) to its end, its output logged to
+   * `<logDir>/<name>.log` and each stderr line reported. Rejects with the step's last stderr line
+   * when it fails, or when `signal` aborts it.
+   */
+  async runToCompletion(step: { name: string; command: string; args: string[]; env?: Record<string, string>; cwd?: string; runAs: RunAs | null }, signal?: AbortSignal): Promise<void> {
+    fs.mkdirSync(this.logDir, { recursive: true });
+    const log = fs.createWriteStream(path.join(this.logDir, `${step.name}.log`), { flags: 'a' });
+    const child = spawn(step.command, step.args, {
+      cwd: step.cwd,
+      env: { ...baseEnv(), ...step.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal,
+      ...(step.runAs ? { uid: step.runAs.uid, gid: step.runAs.gid } : {}),
+    });
+    let lastLine = '';
+    let partial = '';
+    child.stdout.pipe(log, { end: false });
+    child.stderr.on('data', (chunk: Buffer) => {
+      log.write(chunk);
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines.filter((l) => l.trim() !== '')) {
+        lastLine = line;
+        this.report(line);
+      }
+    });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (exitCode) => resolve(exitCode));
+    }).finally(() => log.end());
+    if (partial.trim() !== '') lastLine = partial;
+    if (code !== 0) throw new StartError(lastLine || `${step.name} exited with code ${code}`);
+  }
+
   /** Processes recorded in the state file (possibly stale: see `alive`). */
   list(): ManagedProcess[] {
     try {

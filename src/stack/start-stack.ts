@@ -2,21 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { requirement } from '../../scripts/system-requirements.mjs';
-import { CREDENTIAL_SETTINGS, type Config } from '../config/config.js';
-import { ensureDatabaseRoles } from '../db/api-roles.js';
-import { assertSameCitusVersion, assertWorkersReachable, readWorkerReachability } from '../db/bootstrap/check-citus-nodes.js';
-import { ensureCitusMembership } from '../db/bootstrap/citus-membership.js';
-import { ensureDatabase } from '../db/bootstrap/ensure-database.js';
-import { migrate, type ClusterMode } from '../db/bootstrap/migrations.js';
-import { prepareNodeForChangeFeed } from '../db/bootstrap/prepare-change-feed.js';
 import { IDENTITY_HEADER, signForwardedIdentity } from '../auth/forwarded-identity.js';
-import { loadDemoData } from '../seed/load-demo-data.js';
+import { CREDENTIAL_SETTINGS, type Config } from '../config/config.js';
+import { formatNodeList } from '../config/node-list.js';
+import { readWorkerReachability } from '../db/bootstrap/check-citus-nodes.js';
+import type { ClusterMode } from '../db/bootstrap/migrations.js';
 import { projectRoot } from '../paths.js';
 import { isPortFree } from './port-check.js';
 import { findPostgresBinaries } from './postgres-binaries.js';
-import { adminUrl, DATABASE_NAME, preparePostgresNode } from './postgres-node.js';
+import { adminUrl, preparePostgresNode } from './postgres-node.js';
 import { ProcessManager, type ProcessSpec } from './process-manager.js';
-import { loadOrCreateSecrets, type StackSecrets } from './secrets.js';
+import { loadOrCreateSecrets } from './secrets.js';
 import { modelDirForServices } from './service-model-dir.js';
 import { reachableByOthers, resolveServiceUser, type RunAs } from './service-user.js';
 import { chromaSpec } from './services/chroma-service.js';
@@ -119,13 +115,27 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
     // commit (RPO 0) a node's commits wait for its receiver. It is an operations tool and, like
     // the CLI, holds the admin credentials (and runs as the CLI's user, which owns the backups).
     const backupSpec = nodeServiceSpec({
-      name: 'backup', entry: 'src/backup/daemon-entry.js', host, port: config.DISTRAG_BACKUP_PORT, runAs: null, home: layout.runDir,
-      env: { ...commonEnv, ...serviceCredentials('backup', secrets, coordinatorUrl, config), DISTRAG_BACKUP_NODES: pgNodes.map((n) => `${n.name}=${host}:${n.port}`).join(',') },
+      name: 'backup', cli: ['backup', '--watch'], host, port: config.DISTRAG_BACKUP_PORT, runAs: null, home: layout.runDir,
+      env: { ...commonEnv, ...serviceCredentials('backup', secrets, coordinatorUrl, config), DISTRAG_BACKUP_NODES: formatNodeList(pgNodes.map((n) => ({ ...n, host }))) },
     });
     // Alive is enough to go on: its readiness (every node's WAL streaming) waits for every node,
     // and a node that does not answer is for the bootstrap below to report, in its own words.
     await step({ ...backupSpec, health: { kind: 'http', url: `http://${host}:${config.DISTRAG_BACKUP_PORT}/healthz` } });
-    await bootstrapDatabase({ mode, host, pgNodes, secrets, coordinatorUrl, schemas: config.dataSchemas, seedScale: firstRun ? config.DISTRAG_SEED_SCALE : 0, report });
+    // The init step compose and Kubernetes run too: `distrag migrate`.
+    const seedScale = firstRun ? config.DISTRAG_SEED_SCALE : 0;
+    await manager.runToCompletion({
+      name: 'migrate',
+      command: process.execPath,
+      args: [path.join(projectRoot, 'bin', 'distrag.js'), 'migrate', ...(seedScale > 0 ? ['--seed', String(seedScale)] : [])],
+      cwd: projectRoot,
+      env: {
+        ...commonEnv,
+        DISTRAG_DATABASE_URL: coordinatorUrl,
+        DISTRAG_CLUSTER_NODES: formatNodeList(pgNodes.map((n) => ({ ...n, host }))),
+        DISTRAG_CITUS: mode === 'CITUS' ? 'on' : 'off',
+      },
+      runAs: null,
+    }, options.signal);
 
     await step(redisSpec({ dir: layout.redisDir, host, port: config.DISTRAG_REDIS_PORT, runAs, lookup: config }));
     await step(chromaSpec({ dir: layout.chromaDir, host, port: config.DISTRAG_CHROMA_PORT, runAs }));
@@ -134,19 +144,19 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
     // Resolved here: a service's HOME is its run directory, not the user's.
     const serviceModelDir = modelDirForServices(config.embedModelDir, config.home, nodeRunAs !== null);
     const envFor = (kind: ServiceKind) => ({ ...commonEnv, DISTRAG_EMBED_MODEL_DIR: serviceModelDir, ...serviceCredentials(kind, secrets, coordinatorUrl, config) });
-    await step(nodeServiceSpec({ name: 'change-feed', entry: 'src/feed/main.js', host, port: config.DISTRAG_FEED_PORT, env: envFor('feed'), runAs: nodeRunAs, home: layout.runDir }));
+    await step(nodeServiceSpec({ name: 'change-feed', cli: ['serve', 'feed'], host, port: config.DISTRAG_FEED_PORT, env: envFor('feed'), runAs: nodeRunAs, home: layout.runDir }));
     for (const subgraph of SUBGRAPHS) {
-      await step(nodeServiceSpec({ name: `subgraph-${subgraph.name}`, entry: `subgraphs/${subgraph.name}/main.js`, host, port: config[subgraph.portKey], env: envFor(subgraph.name), runAs: nodeRunAs, home: layout.runDir }));
+      await step(nodeServiceSpec({ name: `subgraph-${subgraph.name}`, cli: ['serve', subgraph.name], host, port: config[subgraph.portKey], env: envFor(subgraph.name), runAs: nodeRunAs, home: layout.runDir }));
     }
     const subgraphList = SUBGRAPHS.map((s) => `${s.name}=http://${host}:${config[s.portKey]}/graphql`).join(',');
     for (const [i, port] of gatewayPorts.entries()) {
-      await step(nodeServiceSpec({ name: i === 0 ? 'gateway' : `gateway-${i + 1}`, entry: 'gateway/main.js', host, port, env: { ...envFor('gateway'), DISTRAG_SUBGRAPHS: subgraphList }, runAs: nodeRunAs, home: layout.runDir }));
+      await step(nodeServiceSpec({ name: i === 0 ? 'gateway' : `gateway-${i + 1}`, cli: ['serve', 'gateway'], host, port, env: { ...envFor('gateway'), DISTRAG_SUBGRAPHS: subgraphList }, runAs: nodeRunAs, home: layout.runDir }));
     }
     const nginx = await step(nginxSpec({ dir: layout.nginxDir, host, port: config.DISTRAG_NGINX_PORT, gateways: gatewayPorts.map((port) => ({ host, port })), runAs, lookup: config }));
     if (!nginx) report(`warning: nginx is not installed: ${requirement('nginx').without}`);
 
     if (config.DISTRAG_RECOVERY) {
-      await step(nodeServiceSpec({ name: 'recovery', entry: 'src/recovery/daemon-entry.js', host, port: config.DISTRAG_RECOVERY_PORT, env: envFor('recovery'), runAs: null, home: layout.runDir }));
+      await step(nodeServiceSpec({ name: 'recovery', cli: ['recover', '--watch'], host, port: config.DISTRAG_RECOVERY_PORT, env: envFor('recovery'), runAs: null, home: layout.runDir }));
     }
     if (config.DISTRAG_READY_NEEDS_BACKUP && config.DISTRAG_BACKUP_SCHEDULED) await waitForFirstBackups(`http://${host}:${config.DISTRAG_BACKUP_PORT}`, secrets.internalSecret, report, options.signal);
 
@@ -168,50 +178,6 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
     await manager.stopAll();
     if (error instanceof StackError) throw error;
     throw new StackError(error instanceof Error ? error.message : String(error), { cause: error });
-  }
-}
-
-async function bootstrapDatabase(options: {
-  mode: ClusterMode;
-  host: string;
-  pgNodes: Array<{ name: string; port: number }>;
-  secrets: StackSecrets;
-  coordinatorUrl: string;
-  schemas: string[];
-  seedScale: number;
-  report: (line: string) => void;
-}): Promise<void> {
-  const { mode, host, secrets } = options;
-  const citusVersions: Array<{ name: string; version: string | null }> = [];
-  for (const node of options.pgNodes) {
-    const address = { host, port: node.port, password: secrets.pgPassword };
-    citusVersions.push({ name: node.name, version: await ensureDatabase(adminUrl(address, 'postgres'), adminUrl(address), mode === 'CITUS') });
-  }
-  if (mode === 'CITUS') assertSameCitusVersion(citusVersions);
-  const client = new pg.Client({ connectionString: options.coordinatorUrl });
-  await client.connect();
-  try {
-    if (mode === 'CITUS') {
-      // Workers the metadata lists must answer before any Citus call or DDL reaches for them.
-      await assertWorkersReachable(client);
-      const [coordinator, ...workers] = options.pgNodes;
-      await ensureCitusMembership(client, { host, port: coordinator!.port }, workers.map((w) => ({ host, port: w.port })));
-    }
-    const applied = await migrate(client, mode);
-    if (applied.length > 0) options.report(`schema migrations applied: ${applied.join(', ')}`);
-    await ensureDatabaseRoles(client, { adminPassword: secrets.pgPassword, database: DATABASE_NAME, schemas: options.schemas, citus: mode === 'CITUS' });
-    // What the change feed's replication role may not do itself: each node's publication, and
-    // the event triggers Citus does not propagate to the workers.
-    for (const [i, node] of options.pgNodes.entries()) {
-      await prepareNodeForChangeFeed(adminUrl({ host, port: node.port, password: secrets.pgPassword }), { schemas: options.schemas, worker: i > 0 });
-    }
-    if (options.seedScale > 0) {
-      options.report(`loading the demo data set (scale ${options.seedScale})`);
-      const counts = await loadDemoData(client, options.seedScale);
-      options.report(`demo data loaded: ${Object.entries(counts).map(([t, n]) => `${n} ${t}`).join(', ')}`);
-    }
-  } finally {
-    await client.end();
   }
 }
 

@@ -12,15 +12,21 @@ import { CliError } from '../cli-error.js';
 import { parseFlags } from '../parse-flags.js';
 import { fillOpsEnvFromStack, untilSignal } from './ops-env.js';
 
+/** The flags, checked (also by checkCliInvocation, without running anything). */
+export function parseBackupArgs(args: string[]) {
+  const { values } = parseFlags('backup', args, { node: { type: 'string' }, json: { type: 'boolean' }, watch: { type: 'boolean' } });
+  if (values.watch && (values.node || values.json)) throw new CliError('distrag backup: --watch backs up every node continuously; it takes neither --node nor --json', 2);
+  return values;
+}
+
 /**
  * `distrag backup [--node NAME] [--json]`: a verified base backup of every data node of the running
  * stack (or the one named) into DISTRAG_HOME/backups/<node>/<id>/, then retention (DISTRAG_BACKUP_KEEP).
  * Progress on stderr; `--json` prints the new records on stdout.
  */
 export async function backupCommand(args: string[], config: Config): Promise<number> {
-  const { values } = parseFlags('backup', args, { node: { type: 'string' }, json: { type: 'boolean' }, watch: { type: 'boolean' } });
+  const values = parseBackupArgs(args);
   if (values.watch) {
-    if (values.node || values.json) throw new CliError('distrag backup: --watch backs up every node continuously; it takes neither --node nor --json', 2);
     fillOpsEnvFromStack(config, 'backup --watch');
     const { runBackupDaemon } = await import('../../backup/main.js');
     await runBackupDaemon();

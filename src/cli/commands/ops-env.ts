@@ -1,4 +1,5 @@
 import type { Config } from '../../config/config.js';
+import { formatNodeList } from '../../config/node-list.js';
 import { readSecrets } from '../../stack/secrets.js';
 import { readStackInfo } from '../../stack/stack-info.js';
 import { stackLayout } from '../../stack/stack-layout.js';
@@ -19,7 +20,7 @@ export function fillOpsEnvFromStack(config: Config, command: string): void {
   env.DISTRAG_DATABASE_URL ??= info.urls.postgres;
   env.DISTRAG_INTERNAL_SECRET ??= secrets.internalSecret;
   env.DISTRAG_REDIS_URL ??= info.urls.redis;
-  env.DISTRAG_BACKUP_NODES ??= info.nodes.map((n) => `${n.name}=${n.host}:${n.port}`).join(',');
+  env.DISTRAG_BACKUP_NODES ??= formatNodeList(info.nodes);
 }
 
 /** A daemon runs until SIGINT/SIGTERM (its own handler exits the process). */

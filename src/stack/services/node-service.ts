@@ -1,12 +1,16 @@
 import path from 'node:path';
-import { distDir, projectRoot } from '../../paths.js';
+import { projectRoot } from '../../paths.js';
 import type { ProcessSpec } from '../process-manager.js';
 import type { RunAs } from '../service-user.js';
 
-/** One of DistRAG's own Node services (a subgraph or a gateway), run from the build in dist/. */
+/**
+ * One of DistRAG's own Node services, started as the CLI command containers run for it
+ * (`distrag serve data`, `distrag backup --watch`, …), from the build in dist/.
+ */
 export function nodeServiceSpec(options: {
   name: string;
-  entry: string;
+  /** The CLI arguments: `['serve', 'data']`. */
+  cli: string[];
   host: string;
   port: number;
   env: Record<string, string>;
@@ -16,7 +20,7 @@ export function nodeServiceSpec(options: {
   return {
     name: options.name,
     command: process.execPath,
-    args: ['--enable-source-maps', path.join(distDir, options.entry)],
+    args: ['--enable-source-maps', path.join(projectRoot, 'bin', 'distrag.js'), ...options.cli],
     cwd: projectRoot,
     env: { ...options.env, HOME: options.home, DISTRAG_SERVICE_PORT: String(options.port), DISTRAG_HOST: options.host, NODE_ENV: 'production' },
     host: options.host,

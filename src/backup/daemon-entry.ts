@@ -1,3 +1,0 @@
-import { runBackupDaemon } from './main.js';
-
-await runBackupDaemon();

@@ -1,3 +1,0 @@
-import { runRecoveryDaemon } from './main.js';
-
-await runRecoveryDaemon();
