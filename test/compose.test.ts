@@ -1,14 +1,20 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { WAL_RECEIVER_APPLICATION } from '../src/backup/wal-receiver.js';
+import { checkCliInvocation } from '../src/cli/check-invocation.js';
 import { passwordVariable } from '../src/cli/commands/db-credentials.js';
+import { COMPOSE_NGINX } from '../src/cli/commands/nginx-conf.js';
 import { loadConfig } from '../src/config/config.js';
 import { ALL_SERVICE_DB_ROLES, API_DB_ROLES, rolePassword, SERVICE_DB_ROLES } from '../src/db/api-roles.js';
 import { composeWatch, DOCKER_SOCKET, NODE_VOLUMES_ROOT, PGDATA_DIRNAME, UNWATCHED_COMPOSE_SERVICES } from '../src/recovery/docker-runtime.js';
+import { renderNginxConf } from '../src/stack/nginx-conf.js';
+import { ProcessManager } from '../src/stack/process-manager.js';
+import { stackLayout } from '../src/stack/stack-layout.js';
 
 /**
  * Static checks of compose.yaml and docker/ (no Docker engine needed): the file parses, references
@@ -31,6 +37,8 @@ interface Service {
   volumes?: Array<string | { type?: string; source?: string; target?: string }>;
   ports?: Array<string | { target?: number }>;
   healthcheck?: Healthcheck;
+  restart?: string;
+  init?: boolean;
   profiles?: string[];
   deploy?: { replicas?: number };
   networks?: string[] | Record<string, unknown>;
@@ -118,6 +126,8 @@ function dockerfileOf(s: Service): string | null {
 const nodeServices = Object.entries(services).filter(([, s]) => dockerfileOf(s) === path.join('.', 'docker/Dockerfile'));
 const defaultServices = Object.entries(services).filter(([, s]) => !s.profiles?.length);
 const citusNodes = ['coordinator', 'worker1', 'worker2'] as const;
+/** One-shot jobs: run to their end (`restart: "no"`), waited for with service_completed_successfully. */
+const oneShot = (s: Service) => s.restart === 'no';
 const subgraphNames = ['data', 'rag', 'cache', 'cluster'] as const;
 
 describe('compose.yaml', () => {
@@ -128,7 +138,7 @@ describe('compose.yaml', () => {
   });
 
   it('has every part of the contract (section 3)', () => {
-    for (const name of [...citusNodes, 'redis', 'chroma', ...subgraphNames, 'nginx', 'backup', 'recovery', 'pgadmin']) {
+    for (const name of [...citusNodes, 'init', 'redis', 'chroma', 'feed', ...subgraphNames, 'gateway', 'nginx', 'backup', 'recovery', 'pgadmin']) {
       expect(services, `service ${name}`).toHaveProperty(name);
     }
     const gatewayReplicas = services.gateway
@@ -147,7 +157,37 @@ describe('compose.yaml', () => {
         expect(services, `${name} depends on ${target}`).toHaveProperty(target);
         if (!s.profiles?.length) expect(services[target]!.profiles ?? [], `${name} (default profile) depends on profile-only ${target}`).toEqual([]);
         if (condition === 'service_healthy') expect(services[target]!.healthcheck?.test, `${target} healthcheck`).toBeDefined();
+        if (condition === 'service_completed_successfully') expect(oneShot(services[target]!), `${name} waits for ${target} to end, which is no one-shot job`).toBe(true);
       }
+    }
+  });
+
+  it('runs the init job (migrate) before every DistRAG service but the backup it needs, and after every node is up', () => {
+    const init = services.init!;
+    expect(oneShot(init)).toBe(true);
+    const [command, ...args] = list(init.command);
+    expect(command).toBe('migrate');
+    expect(checkCliInvocation([command!, ...args.map((a) => interpolate(a, fakeSecrets))])).toBeNull();
+    const deps = dependsOn(init);
+    for (const name of [...citusNodes, 'backup']) expect(deps[name]?.condition, `init waits for ${name}`).toBe('service_healthy');
+    /** Whether `name` starts only after init ended, directly or through what it waits for. */
+    const waitsForInit = (name: string, seen = new Set<string>()): boolean =>
+      Object.entries(dependsOn(services[name]!)).some(([dep, { condition }]) =>
+        (dep === 'init' && condition === 'service_completed_successfully') || (!seen.has(dep) && seen.add(dep) && waitsForInit(dep, seen)));
+    for (const [name] of nodeServices) {
+      if (name === 'init' || name === 'backup') continue;
+      expect(waitsForInit(name), `${name} starts before the migrations ran`).toBe(true);
+    }
+    for (const name of ['feed', ...subgraphNames, 'gateway']) expect(dependsOn(services[name]!).init?.condition, name).toBe('service_completed_successfully');
+    // The cluster the init job makes is the one the backup service streams, coordinator first.
+    const initEnv = envOf(init);
+    expect(initEnv.DISTRAG_CLUSTER_NODES).toBe(envOf(services.backup!).DISTRAG_BACKUP_NODES);
+    expect(loadConfig(initEnv).DISTRAG_CLUSTER_NODES?.map((n) => n.host)).toEqual([...citusNodes]);
+    expect(initEnv.DISTRAG_CITUS).toBe('on');
+    expect(new URL(initEnv.DISTRAG_DATABASE_URL!).username).toBe('distrag_admin');
+    // Only the init job joins the nodes: no first-run SQL of the image does.
+    for (const name of citusNodes) {
+      expect(bindMounts(services[name]!).filter(([, target]) => target.endsWith('.sql')), name).toEqual([]);
     }
   });
 
@@ -174,29 +214,41 @@ describe('compose.yaml', () => {
 
   it('gives every service a healthcheck, and every Node service one on its own /healthz', () => {
     for (const [name, s] of Object.entries(services)) {
+      if (oneShot(s)) continue;
       expect(s.healthcheck?.disable, name).not.toBe(true);
       expect(list(s.healthcheck?.test).length, `${name} healthcheck`).toBeGreaterThan(0);
     }
     for (const [name, s] of nodeServices) {
+      if (oneShot(s)) continue;
       const port = envOf(s).DISTRAG_SERVICE_PORT;
       expect(port, `${name} DISTRAG_SERVICE_PORT`).toMatch(/^\d+$/);
       expect(list(s.healthcheck?.test).join(' '), name).toContain(`:${port}/healthz`);
     }
   });
 
-  it('starts each Node service with a command the image entrypoint knows, backed by a source file', () => {
-    const entrypoint = read('docker/entrypoint.sh');
-    const sources: Record<string, string> = { gateway: 'gateway/main.ts', distrag: 'bin/distrag.js', feed: 'src/feed/main.ts' };
-    for (const name of subgraphNames) sources[name] = `subgraphs/${name}/main.ts`;
+  it('runs a distrag CLI command in every DistRAG container, the image\'s entrypoint being the CLI', () => {
+    expect(read('docker/Dockerfile')).toMatch(/^ENTRYPOINT \["node", "--enable-source-maps", "\/app\/bin\/distrag\.js"\]$/m);
     for (const [name, s] of nodeServices) {
-      const [first] = list(s.command);
-      expect(first, `${name} command`).toBeDefined();
-      expect(Object.keys(sources), `${name} command ${first}`).toContain(first);
-      expect(fs.existsSync(path.join(root, sources[first!]!)), sources[first!]).toBe(true);
-      expect(entrypoint).toMatch(new RegExp(`(^|[\\s|])${first}[\\s|)]`, 'm'));
+      const command = list(s.command).map((a) => interpolate(a, fakeSecrets));
+      expect(s.entrypoint, `${name} keeps the image's entrypoint`).toBeUndefined();
+      expect(checkCliInvocation(command), `${name}: distrag ${command.join(' ')}`).toBeNull();
     }
-    for (const name of subgraphNames) expect(list(services[name]!.command)[0]).toBe(name);
-    expect(list(services.gateway?.command)[0] ?? 'gateway').toBe('gateway');
+    for (const name of ['feed', ...subgraphNames, 'gateway']) expect(list(services[name]!.command), name).toEqual(['serve', name]);
+  });
+
+  it('runs the very commands the native stack (`distrag up`) runs', () => {
+    // The shared test stack of this run (test/support/global-stack.ts), started by `up`'s code.
+    const layout = stackLayout(inject('stack').home);
+    const native = new ProcessManager(layout.processesFile, layout.logDir).list()
+      .map((p) => p.spec?.args ?? [])
+      .filter((args) => args.some((a) => a.endsWith('/bin/distrag.js')))
+      .map((args) => args.slice(args.findIndex((a) => a.endsWith('/bin/distrag.js')) + 1).join(' '));
+    for (const [name, s] of nodeServices) {
+      if (oneShot(s)) continue;
+      expect(native, `${name}: distrag ${list(s.command).join(' ')}`).toContain(list(s.command).join(' '));
+    }
+    // The one-shot `migrate` leaves its log behind.
+    expect(fs.readFileSync(path.join(layout.logDir, 'migrate.log'), 'utf8')).toMatch(/distrag migrate: mode (SINGLE|CITUS)/);
   });
 
   it('configures every Node service the way src/config/config.ts accepts', () => {
@@ -218,9 +270,9 @@ describe('compose.yaml', () => {
     expect(credentialKeys('feed')).toEqual(['DISTRAG_FEED_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET']);
     expect(credentialKeys('rag')).toEqual(['DISTRAG_ASK_ALL_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET', 'DISTRAG_RAG_DATABASE_URL']);
     expect(credentialKeys('cache')).toEqual(['DISTRAG_INTERNAL_SECRET']);
-    for (const name of ['backup', 'recovery']) expect(credentialKeys(name)).toEqual(['DISTRAG_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET']);
+    for (const name of ['init', 'backup', 'recovery']) expect(credentialKeys(name)).toEqual(['DISTRAG_DATABASE_URL', 'DISTRAG_INTERNAL_SECRET']);
     for (const [name, s] of nodeServices) {
-      if (name === 'backup' || name === 'recovery') continue;
+      if (name === 'init' || name === 'backup' || name === 'recovery') continue;
       expect(Object.values(envOf(s)).join('\n').includes(fakeSecrets.DISTRAG_PG_PASSWORD), `${name} holds the admin password`).toBe(false);
     }
     const roleOf = (name: string, key: string) => {
@@ -345,15 +397,7 @@ describe('Citus nodes', () => {
     }
   });
 
-  it('forms the cluster on the coordinator once both workers are healthy', () => {
-    const coordinator = services.coordinator!;
-    const deps = dependsOn(coordinator);
-    for (const worker of ['worker1', 'worker2']) expect(deps[worker]?.condition, worker).toBe('service_healthy');
-    const init = bindMounts(coordinator).find(([, target]) => target.startsWith('/docker-entrypoint-initdb.d/') && target.endsWith('.sql'));
-    expect(init, 'coordinator init script in /docker-entrypoint-initdb.d').toBeDefined();
-    const sql = read(init![0]);
-    expect(sql).toMatch(/citus_set_coordinator_host\('coordinator',\s*5432\)/);
-    for (const worker of ['worker1', 'worker2']) expect(sql).toMatch(new RegExp(`citus_add_node\\('${worker}',\\s*5432\\)`));
+  it('authenticate the admin and node-to-node connections with the admin password, and report health with pg_isready', () => {
     for (const name of citusNodes) {
       const env = envOf(services[name]!);
       expect(env.POSTGRES_PASSWORD, name).toBe(fakeSecrets.DISTRAG_PG_PASSWORD);
@@ -374,18 +418,9 @@ describe('backup and recovery services', () => {
   const confSetting = (key: string) =>
     read('docker/postgres/postgresql.conf').match(new RegExp(`^\\s*${key}\\s*=\\s*'?([^'#\\n]*?)'?\\s*(#.*)?$`, 'm'))?.[1];
 
-  it('start with CLI commands that exist and take --watch', () => {
-    const main = read('src/cli/main.ts');
-    const block = main.slice(main.indexOf('const COMMANDS'), main.indexOf('};', main.indexOf('const COMMANDS')));
-    const commands = Object.fromEntries([...block.matchAll(/^\s+'?([a-z-]+)'?:\s*(\w+),/gm)].map((m) => [m[1]!, m[2]!]));
-    for (const [name, command] of [['backup', ['distrag', 'backup', '--watch']], ['recovery', ['distrag', 'recover', '--watch']]] as const) {
-      expect(list(services[name]!.command), name).toEqual(command);
-      const handler = commands[command[1]];
-      expect(handler, `CLI command ${command[1]}`).toBeDefined();
-      const source = new RegExp(`import \\{ ${handler} \\} from '(\\./commands/[\\w-]+)\\.js'`).exec(main)?.[1];
-      expect(source, `${handler} is imported from src/cli/commands/`).toBeDefined();
-      expect(read(`src/cli/${source}.ts`), `${command[1]} --watch`).toMatch(/watch: \{ type: 'boolean' \}/);
-    }
+  it('start with the CLI\'s watch commands', () => {
+    expect(list(backup.command)).toEqual(['backup', '--watch']);
+    expect(list(recovery.command)).toEqual(['recover', '--watch']);
   });
 
   it('set only settings that src/config/config.ts defines', () => {
@@ -422,9 +457,8 @@ describe('backup and recovery services', () => {
       return { name, host, port: Number(port) };
     });
     expect(listed).toEqual(citusNodes.map((service) => ({ name: nodeNames[service], host: service, port: 5432 })));
-    // The metadata names workers worker-<group id>; coordinator-init.sql adds worker1 first (group 1).
-    const init = read('docker/postgres/coordinator-init.sql');
-    expect(init.indexOf("citus_add_node('worker1'")).toBeLessThan(init.indexOf("citus_add_node('worker2'"));
+    // The metadata names workers worker-<group id>; the init job adds them in this list's order.
+    expect(envOf(services.init!).DISTRAG_CLUSTER_NODES).toBe(backupEnv.DISTRAG_BACKUP_NODES);
     for (const service of citusNodes) expect(composeWatch(service, defaults)?.node, service).toBe(nodeNames[service]);
   });
 
@@ -451,10 +485,9 @@ describe('backup and recovery services', () => {
     expect(backupConfig.DISTRAG_BACKUP_SYNC).toBe(true);
     expect(backup.profiles ?? []).toEqual([]);
     expect(confSetting('synchronous_commit') ?? 'on').toMatch(/^(on|remote_write|remote_apply)$/);
-    // The coordinator's first-run setup adds the workers, whose commits wait for this service's
-    // receivers: waiting for the coordinator to be healthy first would never end.
-    expect(dependsOn(backup).coordinator?.condition).not.toBe('service_healthy');
-    for (const worker of ['worker1', 'worker2']) expect(dependsOn(backup)[worker]?.condition).toBe('service_healthy');
+    // The init job's commits wait for this service's receivers: it must be up first.
+    expect(dependsOn(services.init!).backup?.condition).toBe('service_healthy');
+    expect(dependsOn(backup).init, 'backup waits for init, which waits for backup').toBeUndefined();
   });
 
   it('let the image\'s first-run setup commit without the WAL receiver, and only it', () => {
@@ -537,26 +570,13 @@ describe('backup and recovery services', () => {
 });
 
 describe('docker/', () => {
-  it('nginx.conf balances over the gateways with WebSocket upgrade and a long read timeout', () => {
-    const conf = read('docker/nginx/nginx.conf').replace(/#.*$/gm, '');
-    expect(conf).toMatch(/listen\s+8080;/);
-    expect(conf).toMatch(/map\s+\$http_upgrade\s+\$connection_upgrade\s*\{/);
-    expect(conf).toMatch(/proxy_http_version\s+1\.1;/);
-    expect(conf).toMatch(/proxy_set_header\s+Upgrade\s+\$http_upgrade;/);
-    expect(conf).toMatch(/proxy_set_header\s+Connection\s+\$connection_upgrade;/);
-    expect(conf).toMatch(/proxy_set_header\s+Authorization\s+\$http_authorization;/);
-    const timeout = conf.match(/proxy_read_timeout\s+(\d+)s;/);
-    expect(Number(timeout?.[1])).toBeGreaterThanOrEqual(3600);
-    for (const location of ['/graphql', '/healthz', '/nginx-health']) expect(conf).toMatch(new RegExp(`location\\s+=\\s+${location}\\s*\\{`));
-    expect(conf).toMatch(/location\s+=\s+\/nginx-health\s*\{[^}]*return\s+200/);
-    const upstreams = [...conf.matchAll(/^\s*server\s+([\w.-]+):(\d+)/gm)].map((m) => [m[1], m[2]]);
-    expect(upstreams.length).toBeGreaterThan(0);
-    for (const [host, port] of upstreams) {
-      expect(services, `upstream ${host}`).toHaveProperty(host!);
-      expect(port).toBe(envOf(services[host!]!).DISTRAG_SERVICE_PORT);
+  it('nginx.conf is the template `up` uses, pointed at every replica of the gateway service', () => {
+    expect(read('docker/nginx/nginx.conf'), 'regenerate: npx distrag nginx-conf > docker/nginx/nginx.conf').toBe(renderNginxConf({ runtime: { kind: 'container' }, ...COMPOSE_NGINX, gateways: [...COMPOSE_NGINX.gateways] }));
+    for (const { host, port } of COMPOSE_NGINX.gateways) {
+      expect(services, `upstream ${host}`).toHaveProperty(host);
+      expect(String(port)).toBe(envOf(services[host]!).DISTRAG_SERVICE_PORT);
     }
-    // One `gateway` service with replicas is found through Docker's DNS.
-    if (upstreams.length === 1) expect(conf).toMatch(/resolver\s+127\.0\.0\.11\b/);
+    expect(published(services.nginx!)).toContain(`${COMPOSE_NGINX.listen}:${COMPOSE_NGINX.listen}`);
   });
 
   it('Dockerfile builds the TypeScript once and runs as a non-root user', () => {
@@ -571,21 +591,36 @@ describe('docker/', () => {
     for (const [, source] of dockerfile.matchAll(/^COPY\s+(?:--\S+\s+)*(docker\/\S+)/gm)) {
       expect(fs.existsSync(path.join(root, source!)), source).toBe(true);
     }
-    expect(fs.statSync(path.join(root, 'docker/entrypoint.sh')).mode & 0o111).not.toBe(0);
   });
 
   it('.dockerignore keeps local state out of the build context', () => {
     const ignored = read('.dockerignore').split('\n').map((l) => l.trim().replace(/^\//, '').replace(/\/$/, ''));
-    for (const entry of ['node_modules', 'dist', '.distrag', 'bench/results']) expect(ignored).toContain(entry);
+    for (const entry of ['node_modules', 'dist', '.distrag', 'bench/results', '.env']) expect(ignored).toContain(entry);
+  });
+
+  it('.env.example names every variable compose.yaml reads, and holds no secret', () => {
+    const example = read('.env.example');
+    const named = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
+    for (const [, name] of composeText.matchAll(/\$\{([A-Z0-9_]+)/g)) expect(named.has(name!), `${name} is missing from .env.example`).toBe(true);
+    for (const [, name, value] of example.matchAll(/^([A-Z][A-Z0-9_]*(?:SECRET|PASSWORD|KEY))=(.*)$/gm)) expect(value, `${name} has a value in .env.example`).toBe('');
+    expect(read('.gitignore').split('\n')).toContain('.env');
   });
 });
 
-// `docker compose config` validates against the Compose specification without an engine; it is
-// skipped where the compose plugin is not installed.
-const composeCli = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0;
+// `docker compose config` (or the older `docker-compose config`) validates against the Compose
+// specification without an engine; skipped where neither is installed, and the title says so.
+// docker-compose 1.x predates the top-level `name` (the project's name): it reads a copy without it.
+const composeCli = [['docker', 'compose'], ['docker-compose']].find(([cmd, ...args]) => spawnSync(cmd!, [...args, 'version'], { encoding: 'utf8' }).status === 0) ?? null;
 describe('docker compose config', () => {
-  it.skipIf(!composeCli)('accepts compose.yaml', () => {
-    const result = spawnSync('docker', ['compose', '-f', path.join(root, 'compose.yaml'), 'config', '-q'], {
+  it.skipIf(!composeCli)(`accepts compose.yaml${composeCli ? ` (${composeCli.join(' ')})` : ' (skipped: neither `docker compose` nor `docker-compose` is installed)'}`, () => {
+    const [cmd, ...args] = composeCli!;
+    let file = path.join(root, 'compose.yaml');
+    if (cmd === 'docker-compose') {
+      file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distrag-compose-')), 'compose.yaml');
+      expect(composeText).toMatch(/^name: distrag$/m);
+      fs.writeFileSync(file, composeText.replace(/^name: distrag$/m, ''));
+    }
+    const result = spawnSync(cmd!, [...args, '-f', file, '--project-directory', root, 'config', '-q'], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, ...fakeSecrets },

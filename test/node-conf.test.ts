@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { renderNodeConf } from '../src/stack/postgres-node.js';
-import { renderNginxConf } from '../src/stack/services/nginx-service.js';
 
 describe('PostgreSQL node template', () => {
   it('enables logical decoding with room for slots and WAL senders on every node', () => {
@@ -23,16 +22,5 @@ describe('PostgreSQL node template', () => {
   it('names the WAL receiver as the synchronous standby only with synchronous WAL streaming (RPO 0)', () => {
     expect(renderNodeConf({ host: '127.0.0.1', port: 9700, citus: true, walSync: true })).toMatch(/^synchronous_standby_names = 'distrag_wal'$/m);
     expect(renderNodeConf({ host: '127.0.0.1', port: 9700, citus: true, walSync: false })).not.toMatch(/^synchronous_standby_names/m);
-  });
-});
-
-describe('NGINX config', () => {
-  it('proxies HTTP and WebSocket upgrades to every gateway with a long read timeout', () => {
-    const conf = renderNginxConf({ dir: '/tmp/x', host: '127.0.0.1', port: 8080, gateways: [{ host: '127.0.0.1', port: 4000 }, { host: '127.0.0.1', port: 4010 }] });
-    expect(conf).toContain('server 127.0.0.1:4000');
-    expect(conf).toContain('server 127.0.0.1:4010');
-    expect(conf).toMatch(/proxy_set_header Upgrade \$http_upgrade/);
-    expect(conf).toMatch(/proxy_set_header Connection \$connection_upgrade/);
-    expect(conf).toMatch(/proxy_read_timeout 3600s/);
   });
 });

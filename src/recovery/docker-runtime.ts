@@ -46,6 +46,7 @@ export interface ComposeWatch {
  */
 export const UNWATCHED_COMPOSE_SERVICES: Readonly<Record<string, string>> = {
   recovery: 'the watchdog itself; Docker\'s restart policy brings it back',
+  init: 'a one-shot job (`distrag migrate`) that runs to its end at every `docker compose up`',
   pgadmin: 'an administration UI on no data path, absent from the native stack; Docker\'s restart policy is enough',
 };
 
