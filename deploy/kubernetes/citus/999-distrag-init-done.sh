@@ -1,5 +1,6 @@
 # The last of the image's first-run initialisation scripts (/docker-entrypoint-initdb.d, run in name
-# order after the image's 001-create-citus-extension.sql and the coordinator's 010-distrag-cluster.sql).
+# order after the image's 001-create-citus-extension.sql). Cluster membership is the init job's
+# (`distrag migrate`), once every node runs.
 # docker-entrypoint.sh SOURCES a script that is not executable, which is what this one needs: the
 # variable it unsets must leave the entrypoint's own environment, which the real server inherits.
 # Keep it non-executable (mode 644).

@@ -11,8 +11,8 @@
 #    the node from its latest base backup plus its WAL.
 # 2. postgresql.conf sets synchronous_standby_names: every commit waits for the backup service's WAL
 #    receiver (RPO 0), which cannot reach the image's temporary server (Unix socket only) during the
-#    first initialisation. The image's setup sessions (CREATE DATABASE, CREATE EXTENSION citus, the
-#    coordinator's cluster membership) therefore commit with synchronous_commit=local through
+#    first initialisation. The image's setup sessions (CREATE DATABASE, CREATE EXTENSION citus)
+#    therefore commit with synchronous_commit=local through
 #    PGOPTIONS, which 999-distrag-init-done.sh removes before the real server starts.
 set -eu
 volume=$(dirname "$PGDATA")
