@@ -1,0 +1,243 @@
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failingFor, inFlightAt, requestTimeline, sentBetween, summarize } from '../bench/request-timeline.js';
+import { signUserToken } from '../src/auth/user-token.js';
+import type { Role } from '../src/auth/identity.js';
+import { ResumingSubscription } from '../src/client/resuming-subscription.js';
+import { EventBus } from '../src/events/event-bus.js';
+import { checkHealth } from '../src/stack/health-check.js';
+import { startPrivateStack, type PrivateStack } from '../src/stack/private-stack.js';
+import { readSecrets } from '../src/stack/secrets.js';
+import { managerFor } from '../src/stack/stack-control.js';
+import { stackLayout } from '../src/stack/stack-layout.js';
+
+/**
+ * Three gateways behind NGINX, as `up --gateways 3` runs them: requests are spread over all three,
+ * and when one is killed with SIGKILL under load, NGINX moves on — only requests already sent to
+ * it fail — the recovery watchdog brings it back and it gets traffic again; subscriptions on it
+ * resume on another gateway through NGINX with `after:` and miss nothing, repeat nothing.
+ */
+
+const QUERY = '{ universities(limit: 10) { universityId name city } }';
+const CLIENTS = 16;
+/** After the kill, requests sent later than this must all succeed. */
+const SETTLE_MS = 1_000;
+const SUBSCRIPTIONS = 6;
+const PROBE_ROWS = 150;
+
+interface DataChanged {
+  dataChanged: { id: string; table: string; op: string; tenant: string | null; resync: boolean };
+}
+
+describe('gateway failover behind NGINX (3 gateways)', () => {
+  let stack: PrivateStack;
+  let secrets: { jwtSecret: string };
+
+  const token = (role: Role, tenant?: string) => signUserToken(secrets.jwtSecret, { sub: `failover-${role}`, role, tenant: tenant ?? null });
+  const processes = () => managerFor(stack.config).list();
+  const gateways = () => processes().filter((p) => /^gateway(-\d+)?$/.test(p.name));
+  const gatewayUrl = (name: string) => `http://${stack.config.DISTRAG_HOST}:${gateways().find((g) => g.name === name)!.port}`;
+  const nginxUrl = () => stack.info.urls.nginx!;
+
+  /** Sums of a gateway's Prometheus samples named `metric` whose labels contain `labels`. */
+  async function gatewayMetric(name: string, metric: string, labels = ''): Promise<number> {
+    const response = await fetch(`${gatewayUrl(name)}/metrics`, { headers: { authorization: `Bearer ${await token('admin')}` } });
+    const text = await response.text();
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith(`${metric}{`) && line.includes(labels))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  }
+  const graphqlRequests = (name: string) => gatewayMetric(name, 'distrag_http_requests_total', 'route="/graphql"');
+
+  function kill(name: string): number {
+    const pid = processes().find((p) => p.name === name)!.pid;
+    process.kill(pid, 'SIGKILL');
+    return pid;
+  }
+
+  /**
+   * When the killed gateway's port first refused a connection (ms on the performance clock): a
+   * SIGKILL is delivered at once, but the kernel tears the process down — and its sockets with it —
+   * some milliseconds later; until then it still accepts connections.
+   */
+  async function refusedSince(name: string): Promise<number> {
+    const { port } = gateways().find((g) => g.name === name)!;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = net.connect({ host: stack.config.DISTRAG_HOST, port });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(false);
+        });
+        socket.once('error', () => resolve(true));
+      });
+      if (refused) return performance.now();
+      if (Date.now() > deadline) throw new Error(`${name} still accepts connections 10 s after SIGKILL`);
+    }
+  }
+
+  /** Waits until the watchdog has started `name` again (another pid) and it is ready; returns when the new process was first seen. */
+  async function restarted(name: string, killedPid: number, timeoutMs = 60_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let startedAt: number | null = null;
+    for (;;) {
+      const record = processes().find((p) => p.name === name);
+      if (record && record.pid !== killedPid) startedAt ??= performance.now();
+      if (record && record.pid !== killedPid && (await checkHealth(record.health, 2_000))) return startedAt!;
+      if (Date.now() > deadline) throw new Error(`${name} was not restarted within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  beforeAll(async () => {
+    stack = await startPrivateStack({
+      prefix: 'distrag-failover',
+      gateways: 3,
+      env: { DISTRAG_SEED_SCALE: '0.1', DISTRAG_RECOVERY_CHECK_MS: '300', DISTRAG_RECOVERY_FAILURES: '2', DISTRAG_WS_PING_MS: '2000' },
+    });
+    if (!stack.info.urls.nginx) throw new Error('nginx is not installed: this suite needs it');
+    secrets = readSecrets(stackLayout(stack.config.home).secretsFile, stack.config);
+    expect(gateways().map((g) => g.name)).toEqual(['gateway', 'gateway-2', 'gateway-3']);
+    // The watchdog is what brings a killed gateway back here, as in production.
+    expect(processes().some((p) => p.name === 'recovery')).toBe(true);
+  }, 300_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  }, 120_000);
+
+  it('spreads requests over every gateway, round robin', async () => {
+    const names = gateways().map((g) => g.name);
+    const before = await Promise.all(names.map(graphqlRequests));
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${await token('reader', '1')}` };
+    for (let i = 0; i < 30; i++) {
+      const response = await fetch(nginxUrl(), { method: 'POST', headers, body: JSON.stringify({ query: QUERY }) });
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    const gained = (await Promise.all(names.map(graphqlRequests))).map((n, i) => n - before[i]!);
+    expect(gained).toEqual([10, 10, 10]);
+  });
+
+  it('keeps serving when a gateway is killed under load; only requests in flight on it fail; it comes back and gets traffic', async () => {
+    const victim = 'gateway-3';
+    const stop = new AbortController();
+    const load = requestTimeline({
+      url: nginxUrl(),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await token('reader', '1')}` },
+      body: JSON.stringify({ query: QUERY }),
+      clients: CLIENTS,
+      signal: stop.signal,
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 3_000));
+      const killAt = performance.now();
+      const killedPid = kill(victim);
+      const deadAt = await refusedSince(victim);
+      const restartAt = await restarted(victim, killedPid);
+      const backAt = performance.now();
+      // NGINX tries a failed server again after fail_timeout (5 s): then it must get its share.
+      await expect.poll(() => graphqlRequests(victim), { timeout: 20_000, interval: 250 }).toBeGreaterThan(20);
+      const servingAt = performance.now();
+      await new Promise((r) => setTimeout(r, 1_000));
+      stop.abort();
+      const timeline = await load;
+      const before = summarize(timeline.filter((r) => r.sentMs >= killAt - 3_000 && r.doneMs < killAt));
+      const during = summarize(sentBetween(timeline, killAt, killAt + SETTLE_MS));
+      const after = summarize(sentBetween(timeline, killAt + SETTLE_MS, Infinity));
+      const failed = timeline.filter((r) => r.failure);
+      // Every request that may have reached the gateway before it was gone.
+      const exposed = timeline.filter((r) => r.sentMs <= deadAt && r.doneMs >= killAt);
+      const ms = (t: number) => `${(t - killAt).toFixed(1)}`;
+      console.error(
+        `[failover] ${CLIENTS} clients, ${timeline.length} requests; ${victim} refused connections ${ms(deadAt)} ms after the SIGKILL; ${inFlightAt(timeline, killAt).length} requests in flight at the kill, ${exposed.length} until then; ` +
+          `failed ${failed.length} ${JSON.stringify(summarize(failed).failures)} (sent at ${failed.map((r) => ms(r.sentMs)).join(', ')} ms, answered at ${failed.map((r) => ms(r.doneMs)).join(', ')} ms from the kill); ` +
+          `p99 before ${before.p99Ms.toFixed(1)} ms (${before.requests} req), first ${SETTLE_MS} ms after the kill ${during.p99Ms.toFixed(1)} ms (${during.requests} req, ${during.failed} failed), after ${after.p99Ms.toFixed(1)} ms (${after.requests} req, ${after.failed} failed); ` +
+          `failing for ${failingFor(timeline, killAt).toFixed(0)} ms; restarted after ${((restartAt - killAt) / 1000).toFixed(1)} s, ready after ${((backAt - killAt) / 1000).toFixed(1)} s, traffic again after ${((servingAt - killAt) / 1000).toFixed(1)} s`,
+      );
+      expect(before.failed).toBe(0);
+      expect(after.failed).toBe(0);
+      // POST is not idempotent: NGINX does not send again a request that reached the dying gateway
+      // (the client gets a 502), but a refused connection never reached it and goes to the next one.
+      expect(failed.length).toBeLessThanOrEqual(exposed.length);
+      for (const r of failed) {
+        expect(r.failure).toBe('HTTP 502');
+        expect(r.sentMs, 'a request sent once the gateway refused connections failed').toBeLessThanOrEqual(deadAt);
+      }
+    } finally {
+      stop.abort();
+      await load.catch(() => undefined);
+    }
+  }, 120_000);
+
+  it('resumes subscriptions of a killed gateway on another through NGINX with `after`: every event once, in order', async () => {
+    const admin = new pg.Client({ connectionString: stack.info.urls.postgres });
+    await admin.connect();
+    const bus = new EventBus({ url: stack.info.urls.redis, maxLen: 10_000, log: pino({ level: 'silent' }) });
+    const subscriptions: Array<{ sub: ResumingSubscription<DataChanged>; tenants: string[]; resyncs: number; ended: Error | null }> = [];
+    try {
+      // A plain table on the coordinator: one node's commits reach the bus in commit order.
+      await admin.query('CREATE TABLE failover_probe (university_id integer PRIMARY KEY)');
+      const after = await bus.lastId('data');
+      const adminToken = await token('admin');
+      for (let i = 0; i < SUBSCRIPTIONS; i++) {
+        const entry = { sub: null as unknown as ResumingSubscription<DataChanged>, tenants: [] as string[], resyncs: 0, ended: null as Error | null };
+        entry.sub = new ResumingSubscription<DataChanged>({
+          url: nginxUrl(),
+          query: 'subscription ($after: ID) { dataChanged(after: $after, tables: ["failover_probe"]) { id table op tenant resync } }',
+          token: () => adminToken,
+          event: (data) => data.dataChanged,
+          after,
+          onEvent: (data) => (data.dataChanged.resync ? entry.resyncs++ : entry.tenants.push(data.dataChanged.tenant!)),
+          onEnd: (error) => (entry.ended = error),
+        });
+        entry.sub.start();
+        subscriptions.push(entry);
+        await expect.poll(() => entry.sub.connected, { timeout: 10_000 }).toBe(true);
+      }
+      // Which gateway holds how many of them: kill one that holds some.
+      const sockets = new Map(await Promise.all(gateways().map(async (g) => [g.name, await gatewayMetric(g.name, 'distrag_gateway_subscription_sockets')] as const)));
+      expect([...sockets.values()].reduce((a, b) => a + b, 0)).toBe(SUBSCRIPTIONS);
+      const [victim, onVictim] = [...sockets.entries()].sort((a, b) => b[1] - a[1])[0]!;
+      expect(onVictim).toBeGreaterThanOrEqual(1);
+
+      let killedPid = 0;
+      for (let row = 1; row <= PROBE_ROWS; row++) {
+        await admin.query('INSERT INTO failover_probe VALUES ($1)', [row]);
+        if (row === 40) killedPid = kill(victim);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const expected = Array.from({ length: PROBE_ROWS }, (_, i) => String(i + 1));
+      await expect.poll(() => subscriptions.every((s) => s.tenants.length >= PROBE_ROWS || s.ended), { timeout: 30_000, interval: 100 }).toBe(true);
+      // A little longer: a duplicate or a late event would arrive now.
+      await new Promise((r) => setTimeout(r, 500));
+      const resumed = subscriptions.filter((s) => s.sub.stats.closes.length > 0);
+      console.error(
+        `[failover] ${victim} held ${onVictim} of ${SUBSCRIPTIONS} subscriptions (${JSON.stringify(Object.fromEntries(sockets))}); ` +
+          `resumed ${resumed.length}, close codes ${JSON.stringify(resumed.map((s) => s.sub.stats.closes.map((c) => c.code)))}, ` +
+          `duplicates dropped by the client ${subscriptions.reduce((n, s) => n + s.sub.stats.duplicatesDropped, 0)}`,
+      );
+      for (const s of subscriptions) {
+        expect(s.ended).toBeNull();
+        expect(s.resyncs).toBe(0);
+        expect(s.tenants).toEqual(expected);
+        // The gateways replayed exactly what was missed: nothing twice, not even for the client to drop.
+        expect(s.sub.stats.duplicatesDropped).toBe(0);
+      }
+      // Exactly the subscriptions on the killed gateway lost their socket, and each resumed once.
+      expect(resumed.length).toBe(onVictim);
+      for (const s of resumed) expect(s.sub.stats.connections).toBe(2);
+      await restarted(victim, killedPid);
+    } finally {
+      await Promise.all(subscriptions.map((s) => s.sub.close()));
+      await bus.close();
+      await admin.query('DROP TABLE IF EXISTS failover_probe').catch(() => undefined);
+      await admin.end();
+    }
+  }, 120_000);
+});
