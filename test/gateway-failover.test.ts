@@ -1,17 +1,16 @@
-import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATEWAY_BENCH_QUERY } from '../bench/gateway-benchmark.js';
 import { failingFor, inFlightAt, requestTimeline, sentBetween, summarize } from '../bench/request-timeline.js';
+import { gatewayMetric, gatewayNamed, graphqlRequestsOf, stackGateways, untilRefused, untilRestarted } from '../bench/stack-gateways.js';
 import { signUserToken } from '../src/auth/user-token.js';
 import type { Role } from '../src/auth/identity.js';
 import { ResumingSubscription } from '../src/client/resuming-subscription.js';
 import { EventBus } from '../src/events/event-bus.js';
-import { checkHealth } from '../src/stack/health-check.js';
 import { startPrivateStack, type PrivateStack } from '../src/stack/private-stack.js';
 import { readSecrets } from '../src/stack/secrets.js';
-import { managerFor } from '../src/stack/stack-control.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
 
 /**
@@ -21,7 +20,6 @@ import { stackLayout } from '../src/stack/stack-layout.js';
  * resume on another gateway through NGINX with `after:` and miss nothing, repeat nothing.
  */
 
-const QUERY = '{ universities(limit: 10) { universityId name city } }';
 const CLIENTS = 16;
 /** After the kill, requests sent later than this must all succeed. */
 const SETTLE_MS = 1_000;
@@ -37,61 +35,13 @@ describe('gateway failover behind NGINX (3 gateways)', () => {
   let secrets: { jwtSecret: string };
 
   const token = (role: Role, tenant?: string) => signUserToken(secrets.jwtSecret, { sub: `failover-${role}`, role, tenant: tenant ?? null });
-  const processes = () => managerFor(stack.config).list();
-  const gateways = () => processes().filter((p) => /^gateway(-\d+)?$/.test(p.name));
-  const gatewayUrl = (name: string) => `http://${stack.config.DISTRAG_HOST}:${gateways().find((g) => g.name === name)!.port}`;
   const nginxUrl = () => stack.info.urls.nginx!;
-
-  /** Sums of a gateway's Prometheus samples named `metric` whose labels contain `labels`. */
-  async function gatewayMetric(name: string, metric: string, labels = ''): Promise<number> {
-    const response = await fetch(`${gatewayUrl(name)}/metrics`, { headers: { authorization: `Bearer ${await token('admin')}` } });
-    const text = await response.text();
-    return text
-      .split('\n')
-      .filter((line) => line.startsWith(`${metric}{`) && line.includes(labels))
-      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-  }
-  const graphqlRequests = (name: string) => gatewayMetric(name, 'distrag_http_requests_total', 'route="/graphql"');
+  const graphqlRequests = async (name: string) => graphqlRequestsOf(gatewayNamed(stack, name), await token('admin'));
 
   function kill(name: string): number {
-    const pid = processes().find((p) => p.name === name)!.pid;
+    const { pid } = gatewayNamed(stack, name);
     process.kill(pid, 'SIGKILL');
     return pid;
-  }
-
-  /**
-   * When the killed gateway's port first refused a connection (ms on the performance clock): a
-   * SIGKILL is delivered at once, but the kernel tears the process down — and its sockets with it —
-   * some milliseconds later; until then it still accepts connections.
-   */
-  async function refusedSince(name: string): Promise<number> {
-    const { port } = gateways().find((g) => g.name === name)!;
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const refused = await new Promise<boolean>((resolve) => {
-        const socket = net.connect({ host: stack.config.DISTRAG_HOST, port });
-        socket.once('connect', () => {
-          socket.destroy();
-          resolve(false);
-        });
-        socket.once('error', () => resolve(true));
-      });
-      if (refused) return performance.now();
-      if (Date.now() > deadline) throw new Error(`${name} still accepts connections 10 s after SIGKILL`);
-    }
-  }
-
-  /** Waits until the watchdog has started `name` again (another pid) and it is ready; returns when the new process was first seen. */
-  async function restarted(name: string, killedPid: number, timeoutMs = 60_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    let startedAt: number | null = null;
-    for (;;) {
-      const record = processes().find((p) => p.name === name);
-      if (record && record.pid !== killedPid) startedAt ??= performance.now();
-      if (record && record.pid !== killedPid && (await checkHealth(record.health, 2_000))) return startedAt!;
-      if (Date.now() > deadline) throw new Error(`${name} was not restarted within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
   }
 
   beforeAll(async () => {
@@ -102,9 +52,9 @@ describe('gateway failover behind NGINX (3 gateways)', () => {
     });
     if (!stack.info.urls.nginx) throw new Error('nginx is not installed: this suite needs it');
     secrets = readSecrets(stackLayout(stack.config.home).secretsFile, stack.config);
-    expect(gateways().map((g) => g.name)).toEqual(['gateway', 'gateway-2', 'gateway-3']);
-    // The watchdog is what brings a killed gateway back here, as in production.
-    expect(processes().some((p) => p.name === 'recovery')).toBe(true);
+    expect(stackGateways(stack).map((g) => g.name)).toEqual(['gateway', 'gateway-2', 'gateway-3']);
+    // The recovery watchdog is what brings a killed gateway back here, as in production.
+    expect(stack.config.DISTRAG_RECOVERY).toBe(true);
   }, 300_000);
 
   afterAll(async () => {
@@ -112,11 +62,11 @@ describe('gateway failover behind NGINX (3 gateways)', () => {
   }, 120_000);
 
   it('spreads requests over every gateway, round robin', async () => {
-    const names = gateways().map((g) => g.name);
+    const names = stackGateways(stack).map((g) => g.name);
     const before = await Promise.all(names.map(graphqlRequests));
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${await token('reader', '1')}` };
     for (let i = 0; i < 30; i++) {
-      const response = await fetch(nginxUrl(), { method: 'POST', headers, body: JSON.stringify({ query: QUERY }) });
+      const response = await fetch(nginxUrl(), { method: 'POST', headers, body: JSON.stringify({ query: GATEWAY_BENCH_QUERY }) });
       expect(response.status).toBe(200);
       await response.text();
     }
@@ -130,17 +80,17 @@ describe('gateway failover behind NGINX (3 gateways)', () => {
     const load = requestTimeline({
       url: nginxUrl(),
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await token('reader', '1')}` },
-      body: JSON.stringify({ query: QUERY }),
+      body: JSON.stringify({ query: GATEWAY_BENCH_QUERY }),
       clients: CLIENTS,
       signal: stop.signal,
     });
     try {
       await new Promise((r) => setTimeout(r, 3_000));
       const killAt = performance.now();
+      const gateway = gatewayNamed(stack, victim);
       const killedPid = kill(victim);
-      const deadAt = await refusedSince(victim);
-      const restartAt = await restarted(victim, killedPid);
-      const backAt = performance.now();
+      const deadAt = await untilRefused(gateway);
+      const { startedAt: restartAt, readyAt: backAt } = await untilRestarted(stack, victim, killedPid);
       // NGINX tries a failed server again after fail_timeout (5 s): then it must get its share.
       await expect.poll(() => graphqlRequests(victim), { timeout: 20_000, interval: 250 }).toBeGreaterThan(20);
       const servingAt = performance.now();
@@ -201,7 +151,7 @@ describe('gateway failover behind NGINX (3 gateways)', () => {
         await expect.poll(() => entry.sub.connected, { timeout: 10_000 }).toBe(true);
       }
       // Which gateway holds how many of them: kill one that holds some.
-      const sockets = new Map(await Promise.all(gateways().map(async (g) => [g.name, await gatewayMetric(g.name, 'distrag_gateway_subscription_sockets')] as const)));
+      const sockets = new Map(await Promise.all(stackGateways(stack).map(async (g) => [g.name, await gatewayMetric(g, adminToken, 'distrag_gateway_subscription_sockets')] as const)));
       expect([...sockets.values()].reduce((a, b) => a + b, 0)).toBe(SUBSCRIPTIONS);
       const [victim, onVictim] = [...sockets.entries()].sort((a, b) => b[1] - a[1])[0]!;
       expect(onVictim).toBeGreaterThanOrEqual(1);
@@ -232,7 +182,7 @@ describe('gateway failover behind NGINX (3 gateways)', () => {
       // Exactly the subscriptions on the killed gateway lost their socket, and each resumed once.
       expect(resumed.length).toBe(onVictim);
       for (const s of resumed) expect(s.sub.stats.connections).toBe(2);
-      await restarted(victim, killedPid);
+      await untilRestarted(stack, victim, killedPid);
     } finally {
       await Promise.all(subscriptions.map((s) => s.sub.close()));
       await bus.close();
