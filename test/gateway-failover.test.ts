@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import pino from 'pino';
@@ -38,6 +40,8 @@ describe('gateway failover behind NGINX (3 gateways)', () => {
   const nginxUrl = () => stack.info.urls.nginx!;
   const graphqlRequests = async (name: string) => graphqlRequestsOf(gatewayNamed(stack, name), await token('admin'));
 
+  const nginxLog = () => fs.readFileSync(path.join(stackLayout(stack.config.home).logDir, 'nginx.log'), 'utf8');
+
   function kill(name: string): number {
     const { pid } = gatewayNamed(stack, name);
     process.kill(pid, 'SIGKILL');
@@ -48,7 +52,9 @@ describe('gateway failover behind NGINX (3 gateways)', () => {
     stack = await startPrivateStack({
       prefix: 'distrag-failover',
       gateways: 3,
-      env: { DISTRAG_SEED_SCALE: '0.1', DISTRAG_RECOVERY_CHECK_MS: '300', DISTRAG_RECOVERY_FAILURES: '2', DISTRAG_WS_PING_MS: '2000' },
+      // The watchdog takes 5 s to call a gateway dead: NGINX (fail_timeout=5s) then tries the killed
+      // one again while it still refuses connections, and must pass those requests on.
+      env: { DISTRAG_SEED_SCALE: '0.1', DISTRAG_RECOVERY_CHECK_MS: '1000', DISTRAG_RECOVERY_FAILURES: '5', DISTRAG_WS_PING_MS: '2000' },
     });
     if (!stack.info.urls.nginx) throw new Error('nginx is not installed: this suite needs it');
     secrets = readSecrets(stackLayout(stack.config.home).secretsFile, stack.config);
@@ -88,6 +94,7 @@ describe('gateway failover behind NGINX (3 gateways)', () => {
       await new Promise((r) => setTimeout(r, 3_000));
       const killAt = performance.now();
       const gateway = gatewayNamed(stack, victim);
+      const nginxLogBefore = nginxLog().length;
       const killedPid = kill(victim);
       const deadAt = await untilRefused(gateway);
       const { startedAt: restartAt, readyAt: backAt } = await untilRestarted(stack, victim, killedPid);
@@ -104,14 +111,19 @@ describe('gateway failover behind NGINX (3 gateways)', () => {
       // Every request that may have reached the gateway before it was gone.
       const exposed = timeline.filter((r) => r.sentMs <= deadAt && r.doneMs >= killAt);
       const ms = (t: number) => `${(t - killAt).toFixed(1)}`;
+      // NGINX's own account: connections to the killed gateway it found refused (and passed on).
+      const port = new URL(gateway.url).port;
+      const refusedByNginx = nginxLog().slice(nginxLogBefore).split('\n').filter((line) => line.includes('Connection refused') && line.includes(`:${port}/`)).length;
       console.error(
         `[failover] ${CLIENTS} clients, ${timeline.length} requests; ${victim} refused connections ${ms(deadAt)} ms after the SIGKILL; ${inFlightAt(timeline, killAt).length} requests in flight at the kill, ${exposed.length} until then; ` +
           `failed ${failed.length} ${JSON.stringify(summarize(failed).failures)} (sent at ${failed.map((r) => ms(r.sentMs)).join(', ')} ms, answered at ${failed.map((r) => ms(r.doneMs)).join(', ')} ms from the kill); ` +
           `p99 before ${before.p99Ms.toFixed(1)} ms (${before.requests} req), first ${SETTLE_MS} ms after the kill ${during.p99Ms.toFixed(1)} ms (${during.requests} req, ${during.failed} failed), after ${after.p99Ms.toFixed(1)} ms (${after.requests} req, ${after.failed} failed); ` +
-          `failing for ${failingFor(timeline, killAt).toFixed(0)} ms; restarted after ${((restartAt - killAt) / 1000).toFixed(1)} s, ready after ${((backAt - killAt) / 1000).toFixed(1)} s, traffic again after ${((servingAt - killAt) / 1000).toFixed(1)} s`,
+          `failing for ${failingFor(timeline, killAt).toFixed(0)} ms; NGINX found ${refusedByNginx} connections to ${victim} refused; restarted after ${((restartAt - killAt) / 1000).toFixed(1)} s, ready after ${((backAt - killAt) / 1000).toFixed(1)} s, traffic again after ${((servingAt - killAt) / 1000).toFixed(1)} s`,
       );
       expect(before.failed).toBe(0);
       expect(after.failed).toBe(0);
+      // The gateway was still down when NGINX tried it again (fail_timeout): that path was taken.
+      expect(refusedByNginx).toBeGreaterThanOrEqual(1);
       // POST is not idempotent: NGINX does not send again a request that reached the dying gateway
       // (the client gets a 502), but a refused connection never reached it and goes to the next one.
       expect(failed.length).toBeLessThanOrEqual(exposed.length);
@@ -163,7 +175,8 @@ describe('gateway failover behind NGINX (3 gateways)', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
       const expected = Array.from({ length: PROBE_ROWS }, (_, i) => String(i + 1));
-      await expect.poll(() => subscriptions.every((s) => s.tenants.length >= PROBE_ROWS || s.ended), { timeout: 30_000, interval: 100 }).toBe(true);
+      const deadline = Date.now() + 30_000;
+      while (!subscriptions.every((s) => s.tenants.length >= PROBE_ROWS || s.ended) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       // A little longer: a duplicate or a late event would arrive now.
       await new Promise((r) => setTimeout(r, 500));
       const resumed = subscriptions.filter((s) => s.sub.stats.closes.length > 0);
