@@ -13,7 +13,7 @@ import type { Load } from './load.js';
 import { cpuBetween, machineBusySeconds, ProcessCpu } from './process-cpu.js';
 import { failingFor, requestTimeline, sentBetween, summarize, type TimedRequest } from './request-timeline.js';
 import type { BenchmarkOptions } from './run-benchmark.js';
-import { gatewayNamed, graphqlRequestsOf, untilRefused, untilRestarted } from './stack-gateways.js';
+import { gatewayNamed, graphqlRequestsOf, nginxLogSize, nginxUpstreamErrors, untilRefused, untilRestarted } from './stack-gateways.js';
 import { CPU_TABLE, cpuRow } from './time-breakdown.js';
 
 const GATEWAY_COUNTS = [1, 2, 3];
@@ -30,8 +30,10 @@ const behindNginx = (n: number) => `NGINX → ${n} gateway${n === 1 ? '' : 's'}`
 interface FailoverRun {
   requests: number;
   failed: number;
-  /** Requests sent before the gateway stopped accepting connections and answered after the kill. */
-  exposed: number;
+  /** Requests NGINX had sent to the killed gateway and got no answer for (its error log). */
+  lost: number;
+  /** SIGKILL → the gateway's port refusing connections, ms. */
+  teardownMs: number;
   failures: Record<string, number>;
   /** Failed requests sent after the failover window. */
   failedLater: number;
@@ -58,8 +60,9 @@ export async function lbBenchmark(options: BenchmarkOptions): Promise<BenchOutco
     columns: [
       { name: 'requests', digits: 0 },
       { name: 'failed', digits: 0 },
-      { name: 'exposed to the kill', digits: 0 },
+      { name: 'lost on the killed gateway (NGINX log)', digits: 0 },
       { name: `failed, sent after the first ${FAILOVER_WINDOW_MS / 1000} s`, digits: 0 },
+      { name: 'ms until its port refused', digits: 0 },
       { name: 'p99 ms before', digits: 2 },
       { name: `p99 ms first ${FAILOVER_WINDOW_MS / 1000} s after the kill`, digits: 2 },
       { name: 'p99 ms after that', digits: 2 },
@@ -69,7 +72,6 @@ export async function lbBenchmark(options: BenchmarkOptions): Promise<BenchOutco
   });
   const failureKinds: Record<string, number> = {};
   let mode = options.mode;
-  const loadBefore = os.loadavg()[0]!;
   for (const gateways of GATEWAY_COUNTS) {
     options.report(`${gateways} gateway${gateways === 1 ? '' : 's'}: starting a private stack`);
     // Ready only once every node has its first base backup: no backup runs under the loads.
@@ -100,9 +102,10 @@ export async function lbBenchmark(options: BenchmarkOptions): Promise<BenchOutco
       options.report(`warming up (${WARM_UP_SECONDS}s each path)`);
       for (const path of paths) await load(path.url, WARM_UP_SECONDS);
       for (let run = 1; run <= options.runs; run++) {
-        options.report(`run ${run}/${options.runs}: ${paths.map((p) => p.name).join(', then ')}, ${options.duration}s × ${options.connections} connections each`);
         // With one gateway the two paths take turns going first.
-        for (const path of run % 2 === 1 ? paths : [...paths].reverse()) {
+        const order = run % 2 === 1 ? paths : [...paths].reverse();
+        options.report(`run ${run}/${options.runs}: ${order.map((p) => p.name).join(', then ')}, ${options.duration}s × ${options.connections} connections each`);
+        for (const path of order) {
           const measured = await load(path.url, options.duration);
           main.add([path.name], row(measured.value));
           const cpuValues = cpuRow(measured, os.availableParallelism());
@@ -114,7 +117,7 @@ export async function lbBenchmark(options: BenchmarkOptions): Promise<BenchOutco
         for (let run = 1; run <= options.runs; run++) {
           options.report(`failover run ${run}/${options.runs}: ${options.connections} clients for ${options.duration}s, ${VICTIM} killed at ${options.duration / 2}s`);
           const measured = await failoverRun(stack, { url: nginx, headers, body, clients: options.connections, seconds: options.duration, adminToken });
-          failover.add([`${options.connections} clients`], [measured.requests, measured.failed, measured.exposed, measured.failedLater, measured.p99Before, measured.p99Window, measured.p99After, measured.failingMs, measured.readySeconds]);
+          failover.add([`${options.connections} clients`], [measured.requests, measured.failed, measured.lost, measured.failedLater, measured.teardownMs, measured.p99Before, measured.p99Window, measured.p99After, measured.failingMs, measured.readySeconds]);
           for (const [kind, count] of Object.entries(measured.failures)) failureKinds[kind] = (failureKinds[kind] ?? 0) + count;
         }
       }
@@ -122,21 +125,16 @@ export async function lbBenchmark(options: BenchmarkOptions): Promise<BenchOutco
       await stack.stop();
     }
   }
-  const loadAfter = os.loadavg()[0]!;
   const tables = [main.build(), failover.build(), cpu.build()].filter((t) => t.rows.length > 0);
   return {
     mode,
     title: 'Load balancing and failover (`npx distrag bench lb`)',
     tables,
-    notes: [
-      throughputNote(tables[0]!, tables.find((t) => t.title === CPU_TABLE.title) ?? null),
-      failoverNote(tables[1]!, failureKinds, options.runs),
-      `The machine's 1-minute load average was ${loadBefore.toFixed(1)} before the runs and ${loadAfter.toFixed(1)} after, on ${os.availableParallelism()} CPUs (it counts this benchmark's own processes too${Math.max(loadBefore, loadAfter) > 2 * os.availableParallelism() ? '; well above the CPU count, other work on the machine was sharing them' : ''}).`,
-    ],
+    notes: [throughputNote(tables[0]!, tables.find((t) => t.title === CPU_TABLE.title) ?? null), failoverNote(tables[1]!, failureKinds, options.runs)],
     method: [
       `Query \`${GATEWAY_BENCH_QUERY}\` (the gateway benchmark's), a reader token of tenant 1. A private stack per gateway count (${GATEWAY_COUNTS.join(', ')}), started with \`up\`'s NGINX configuration (round robin, \`max_fails=1 fail_timeout=5s\`, \`proxy_next_upstream error timeout http_502 http_503\`, 64 keep-alive upstream connections, one worker process) and ready once every node has its first base backup, so that no backup runs under the loads; the stacks run one after another, so rows of different gateway counts come from different stacks.`,
       `Throughput: autocannon in the benchmark process, ${options.connections} keep-alive connections for ${options.duration} s per path and run, after a ${WARM_UP_SECONDS} s warm-up of each path; with one gateway the path without NGINX (straight to the gateway) and the one through it take turns going first. Errors are connection errors, timeouts and non-2xx answers. The CPU table counts NGINX in "rest of the stack" and every gateway process in "gateway"; "other processes busy %" is the share of the machine's CPUs that processes outside the benchmark and its stack took meanwhile (/proc/stat less the benchmark's processes).`,
-      `Failover: ${options.connections} closed-loop clients (undici, keep-alive, each sending its next request when the last is answered; bench/request-timeline.ts) for ${options.duration} s per run; at half time ${VICTIM} is killed with SIGKILL and the recovery watchdog, at its defaults (a check a second, 2 failed checks), starts it again. A request fails on a non-2xx answer, GraphQL errors or a network error. "Exposed to the kill": requests sent before the killed gateway's port refused connections (the kernel closes a killed process's sockets a few ms after the signal) and answered after the kill — an upper bound of the requests the gateway held, on any gateway. p99 before: requests answered before the kill; the window: requests sent in the ${FAILOVER_WINDOW_MS / 1000} s after it; after that: the rest of the run. "ms until no errors": from the kill to the answer of the last failed request. "s until it serves again": from the kill until the new process answers its readiness check (the run may end before). Before the next run the benchmark waits until NGINX sends the restarted gateway requests again (it retries a failed server after fail_timeout).`,
+      `Failover: ${options.connections} closed-loop clients (undici, keep-alive, each sending its next request when the last is answered; bench/request-timeline.ts) for ${options.duration} s per run; at half time ${VICTIM} is killed with SIGKILL and the recovery watchdog, at its defaults (a check a second, 2 failed checks), starts it again. A request fails on a non-2xx answer, GraphQL errors or a network error. "Lost on the killed gateway": the requests NGINX had sent to it and got no answer for, from NGINX's error log (one line each). "ms until its port refused": from the signal until a connection to the gateway's port is refused — the kernel closes a killed process's sockets a little after the signal, and until then it still accepts connections. p99 before: requests answered before the kill; the window: requests sent in the ${FAILOVER_WINDOW_MS / 1000} s after it; after that: the rest of the run, which holds the watchdog's restart (a new gateway process starting and composing its schema takes CPU from the others). "ms until no errors": from the kill to the answer of the last failed request. "s until it serves again": from the kill until the new process answers its readiness check (the run may end before). Before the next run the benchmark waits until NGINX sends the restarted gateway requests again (it tries a failed server again after fail_timeout).`,
     ],
   };
 }
@@ -152,9 +150,10 @@ async function failoverRun(stack: PrivateStack, options: { url: string; headers:
   let killAt: number;
   let deadAt: number;
   let restarted: Promise<{ readyAt: number }>;
+  const victim = gatewayNamed(stack, VICTIM);
+  const nginxLogFrom = nginxLogSize(stack);
   try {
     await sleep((options.seconds * 1000) / 2);
-    const victim = gatewayNamed(stack, VICTIM);
     killAt = performance.now();
     process.kill(victim.pid, 'SIGKILL');
     restarted = untilRestarted(stack, VICTIM, victim.pid);
@@ -165,6 +164,7 @@ async function failoverRun(stack: PrivateStack, options: { url: string; headers:
     stop.abort();
     timeline = await load;
   }
+  const { lost } = nginxUpstreamErrors(stack, victim, nginxLogFrom);
   const { readyAt } = await restarted;
   await untilServing(stack, options);
   const failed = summarize(timeline.filter((r) => r.failure));
@@ -172,7 +172,8 @@ async function failoverRun(stack: PrivateStack, options: { url: string; headers:
   return {
     requests: timeline.length,
     failed: failed.requests,
-    exposed: timeline.filter((r) => r.sentMs <= deadAt && r.doneMs >= killAt).length,
+    lost,
+    teardownMs: deadAt - killAt,
     failures: failed.failures,
     failedLater: later.filter((r) => r.failure).length,
     p99Before: summarize(timeline.filter((r) => r.doneMs < killAt)).p99Ms,
@@ -206,23 +207,28 @@ function throughputNote(main: BenchTable, cpuTable: BenchTable | null): string {
     best.gain < 1.1
       ? `More gateways add no throughput on this machine: ${shared}${busy === undefined ? '' : `, and with one gateway they already kept ${busy.toFixed(0)} % of them busy`}, so more gateway processes only split the same CPUs. Extra gateways pay for availability here (the failover table), and for throughput once they get CPUs of their own.`
       : `A gateway is one Node.js event loop, at most one CPU of ${cpus}: the most throughput came with ${best.n} gateways (${best.gain.toFixed(2)}×)${best.n < GATEWAY_COUNTS.at(-1)! ? `, more were no better — they only split the same CPUs` : ''}; the gain stays well below ${best.n}× because ${shared}.`;
+  const gatewayCpu = GATEWAY_COUNTS.map((n) => cpuColumn(behindNginx(n), 'gateway'));
+  const perRequest = gatewayCpu.every((v) => v !== undefined)
+    ? ` The gateways' CPU per request grows with their number (${gatewayCpu.map((v, i) => `${v!.toFixed(0)} µs with ${GATEWAY_COUNTS[i]}`).join(', ')}), most likely because each process serves a share of the connections, so it does less per turn of its event loop and per system call, and the processes take turns on the same CPUs.`
+    : '';
+  const rest = (path: string) => cpuColumn(path, 'rest of the stack');
+  const nginxCpu = rest(behindNginx(1)) !== undefined && rest(DIRECT) !== undefined ? ` NGINX itself costs about ${(rest(behindNginx(1))! - rest(DIRECT)!).toFixed(0)} µs of CPU per request ("rest of the stack" with it less without).` : '';
   const others = Math.max(...main.rows.map((r) => cpuColumn(r.key[0]!, OTHERS_BUSY) ?? 0));
-  const noisy = others >= 10 ? ` Other processes on the machine took up to ${others.toFixed(0)} % of its CPUs during the loads (median of a path's runs): these figures are lower and noisier than a quiet machine's.` : '';
-  return `Throughput through NGINX relative to one gateway (medians): ${gains.map((g) => `${g.n} gateways ${g.gain.toFixed(2)}×`).join(', ')}; NGINX in front of one gateway against none: ${(one / rps(DIRECT)).toFixed(2)}×. ${verdict}${noisy}`;
+  const noisy = ` Other processes on the machine took up to ${others.toFixed(0)} % of its CPUs during the loads (median of a path's runs)${others >= 10 ? ': those figures are lower and noisier than a quiet machine\'s' : ''}.`;
+  return `Throughput through NGINX relative to one gateway (medians): ${gains.map((g) => `${g.n} gateways ${g.gain.toFixed(2)}×`).join(', ')}; NGINX in front of one gateway against none: ${(one / rps(DIRECT)).toFixed(2)}×. ${verdict}${perRequest}${nginxCpu}${noisy}`;
 }
 
 function failoverNote(table: BenchTable, kinds: Record<string, number>, runs: number): string {
   const column = (name: string) => table.rows[0]?.figures[table.columns.findIndex((c) => c.name === name)] ?? null;
+  const total = (name: string) => column(name)?.runs.reduce((a, b) => a + b, 0) ?? 0;
   const failed = column('failed');
-  const exposed = column('exposed to the kill');
-  const later = column(`failed, sent after the first ${FAILOVER_WINDOW_MS / 1000} s`);
   const failing = column('ms until no errors');
   const kindText = Object.keys(kinds).length === 0 ? 'none' : Object.entries(kinds).map(([k, n]) => `${n} × ${k}`).join(', ');
-  const laterTotal = later?.runs.reduce((a, b) => a + b, 0) ?? 0;
+  const lost = total('lost on the killed gateway (NGINX log)');
   return (
-    `Failover, ${runs} kill${runs === 1 ? '' : 's'}: median ${failed?.median ?? 0} failed requests per kill (at most ${failed?.max ?? 0}, of at most ${exposed?.max ?? 0} exposed); by kind over all runs: ${kindText}. ` +
-    `NGINX passes a request whose connection is refused to the next gateway, but does not send again a POST the dying gateway had already received (non-idempotent): that one is answered 502. ` +
-    `Errors stopped at most ${(failing?.max ?? 0).toFixed(0)} ms after the kill; requests sent more than ${FAILOVER_WINDOW_MS / 1000} s after it that failed, over all runs: ${laterTotal}.`
+    `Failover, ${runs} kill${runs === 1 ? '' : 's'}: median ${failed?.median ?? 0} failed requests per kill (at most ${failed?.max ?? 0}); by kind over all runs: ${kindText}; NGINX's log counts ${lost} requests lost on the killed gateway against ${total('failed')} failures at the clients. ` +
+    `Those are the requests the gateway held when its sockets closed — including some NGINX sent it after the signal, while the dying process still accepted connections: NGINX does not send a POST again once a gateway received it (non-idempotent) and answers 502; connections refused afterwards go to the next gateway, and max_fails=1 takes the gateway out of the rotation for fail_timeout (5 s) at its first error. ` +
+    `Errors stopped at most ${(failing?.max ?? 0).toFixed(0)} ms after the kill; requests sent more than ${FAILOVER_WINDOW_MS / 1000} s after it that failed, over all runs: ${total(`failed, sent after the first ${FAILOVER_WINDOW_MS / 1000} s`)}.`
   );
 }
 

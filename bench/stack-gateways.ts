@@ -1,8 +1,11 @@
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { checkHealth } from '../src/stack/health-check.js';
 import type { PrivateStack } from '../src/stack/private-stack.js';
 import { managerFor } from '../src/stack/stack-control.js';
+import { stackLayout } from '../src/stack/stack-layout.js';
 
 /** One gateway process of a running stack (`gateway`, `gateway-2`, …). */
 export interface GatewayProcess {
@@ -79,4 +82,29 @@ export async function untilRefused(gateway: GatewayProcess, timeoutMs = 10_000):
     if (refused) return performance.now();
     if (Date.now() > deadline) throw new Error(`${gateway.name} still accepts connections ${timeoutMs} ms after its kill`);
   }
+}
+
+/** How much NGINX's error log (its stderr, logs/nginx.log) holds now: read what it logs after with `nginxUpstreamErrors`. */
+export function nginxLogSize(stack: PrivateStack): number {
+  try {
+    return fs.statSync(nginxLogFile(stack)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * What NGINX logged about one gateway since `from` (a `nginxLogSize`): requests it had sent there
+ * and got no answer for — each answered 502 to its client, since a POST is not sent again — and
+ * connections it could not make (refused), whose requests it passed to the next gateway.
+ */
+export function nginxUpstreamErrors(stack: PrivateStack, gateway: GatewayProcess, from: number): { lost: number; notConnected: number } {
+  const upstream = `upstream: "${gateway.url}/`;
+  const lines = fs.readFileSync(nginxLogFile(stack)).subarray(from).toString('utf8').split('\n').filter((line) => line.includes('[error]') && line.includes(upstream));
+  const notConnected = lines.filter((line) => line.includes('while connecting to upstream')).length;
+  return { lost: lines.length - notConnected, notConnected };
+}
+
+function nginxLogFile(stack: PrivateStack): string {
+  return path.join(stackLayout(stack.config.home).logDir, 'nginx.log');
 }

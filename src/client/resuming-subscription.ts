@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { compareIds } from '../events/event-id.js';
 
 /**
- * A DistRAG subscription that survives lost sockets: a gateway killed behind NGINX, a restart, a
+ * A DistRAG subscription (Node.js, over `ws`) that survives lost sockets: a gateway killed behind NGINX, a restart, a
  * socket dropped as too slow (1013), a token expired (4401). When its socket closes it connects
  * again — through NGINX that is another gateway — and subscribes with `after: <last id received>`,
  * so the events published meanwhile are replayed (as far back as the bus keeps them), none twice.
@@ -46,7 +46,10 @@ export interface ResumingSubscriptionOptions<T> {
   onEnd?: (error: Error) => void;
   /** Wait before reconnect n (n ≥ 1): firstDelayMs × 2^(n-1) up to maxDelayMs, with jitter. */
   retry?: { firstDelayMs?: number; maxDelayMs?: number; maxFailedConnects?: number };
-  /** The client pings every keepAliveMs and drops a socket whose pong does not come within pongTimeoutMs (a peer gone silent). */
+  /**
+   * The client pings every keepAliveMs and drops a socket whose pong does not come within
+   * pongTimeoutMs (a peer gone silent), or that no gateway acknowledges within keepAliveMs.
+   */
   keepAlive?: { keepAliveMs?: number; pongTimeoutMs?: number };
   log?: Logger;
 }
@@ -101,7 +104,7 @@ export class ResumingSubscription<T> {
   }
 
   start(): void {
-    if (this.client || this.ended) return;
+    if (this.client || this.reconnectTimer || this.ended) return;
     this.connect();
   }
 
@@ -166,9 +169,11 @@ export class ResumingSubscription<T> {
         },
         error: (error) => {
           if (!current()) return;
-          // GraphQL errors come as an array; anything else is the socket ending (handled by `closed`).
-          if (Array.isArray(error)) this.end(new Error(`subscription refused: ${error.map((e: { message?: string }) => e.message).join('; ')}`));
-          else this.connectionLost(closeOf(error).code, error instanceof Error ? error.message : 'connection failed');
+          // GraphQL errors come as an array and are final; anything else is the transport failing
+          // (a connect refused, a socket closed that `closed` did not report first): connect again.
+          if (Array.isArray(error)) return this.end(new Error(`subscription refused: ${error.map((e: { message?: string }) => e.message).join('; ')}`));
+          const { code, reason } = closeOf(error);
+          this.connectionLost(code, error instanceof Error ? error.message : `connection failed (${code}${reason ? ` ${reason}` : ''})`);
         },
         // The server ended an endless stream: continue from the last event like after a lost socket.
         complete: () => {
