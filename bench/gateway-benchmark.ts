@@ -11,7 +11,8 @@ import type { BenchmarkOptions } from './run-benchmark.js';
 import { StackProbe } from './stack-probe.js';
 import { CPU_TABLE, cpuRow, TIME_TABLE, timeRow } from './time-breakdown.js';
 
-const QUERY = '{ universities(limit: 10) { universityId name city } }';
+/** One PostgreSQL read (a reference table under Citus): what a light request through the gateway costs. */
+export const GATEWAY_BENCH_QUERY = '{ universities(limit: 10) { universityId name city } }';
 const WARM_UP_SECONDS = 2;
 /** The goal: gateway throughput at least this share of the data subgraph's own. */
 const GOAL_RATIO = 0.5;
@@ -28,7 +29,7 @@ export async function gatewayBenchmark(options: BenchmarkOptions): Promise<Bench
     const identity = { sub: 'bench', role: 'reader' as const, tenant: '1' };
     const token = await signUserToken(secrets.jwtSecret, identity);
     const subgraphUrl = `http://${stack.config.DISTRAG_HOST}:${stack.config.DISTRAG_DATA_PORT}/graphql`;
-    const body = JSON.stringify({ query: QUERY });
+    const body = JSON.stringify({ query: GATEWAY_BENCH_QUERY });
     const { duration, connections } = options;
     // The forwarded identity lives minutes: signed again for each load.
     const direct = (seconds: number) => httpLoad({ url: subgraphUrl, headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signForwardedIdentity(secrets.internalSecret, identity).value }, body, duration: seconds, connections });
@@ -63,7 +64,7 @@ export async function gatewayBenchmark(options: BenchmarkOptions): Promise<Bench
       tables: [main.build(), ratioTable, time.build(), cpu.build()].filter((t) => t.rows.length > 0),
       notes: [`gateway / direct throughput: median ${ratio.median.toFixed(2)} over ${ratio.runs.length} runs, lowest ${ratio.min.toFixed(2)} (goal ≥ ${GOAL_RATIO}: ${ratio.min >= GOAL_RATIO ? 'met in every run' : ratio.median >= GOAL_RATIO ? 'met by the median, not in every run' : 'not met'}).`],
       method: [
-        `Query \`${QUERY}\` (one PostgreSQL read; a reference table under Citus), POSTed by autocannon in the benchmark process over ${connections} keep-alive connections for ${duration} s per path and run, after a ${WARM_UP_SECONDS} s warm-up of each path; the two paths alternate run after run. Direct calls carry the signed identity the gateway would forward; gateway calls a reader token of tenant 1.`,
+        `Query \`${GATEWAY_BENCH_QUERY}\` (one PostgreSQL read; a reference table under Citus), POSTed by autocannon in the benchmark process over ${connections} keep-alive connections for ${duration} s per path and run, after a ${WARM_UP_SECONDS} s warm-up of each path; the two paths alternate run after run. Direct calls carry the signed identity the gateway would forward; gateway calls a reader token of tenant 1.`,
         'Ratios are taken within each run (gateway run over the direct run just before it), then summarised over the runs. Latency percentiles at full resolution; errors are connection errors, timeouts and non-2xx answers.',
         `Goal: gateway throughput ≥ ${GOAL_RATIO} × direct. The load generator, the gateway, the subgraphs and PostgreSQL share the machine's CPUs, so where the CPU goes per request decides the throughput of a saturated machine.`,
       ],

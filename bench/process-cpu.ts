@@ -44,6 +44,22 @@ export class ProcessCpu {
   }
 }
 
+/**
+ * CPU seconds the whole machine has spent busy so far (every process, every CPU: /proc/stat, less
+ * idle and I/O wait), or null without /proc: with the stack's own share, what other work took.
+ */
+export function machineBusySeconds(): number | null {
+  try {
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = fields as [number, number, number, number, number, number, number, number];
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+const CLOCK_TICKS = clockTicks();
+
 /** CPU seconds spent between two samples, per group. */
 export function cpuBetween(before: CpuSeconds, after: CpuSeconds): CpuSeconds {
   return Object.fromEntries(CPU_GROUPS.map((g) => [g, after[g] - before[g]])) as CpuSeconds;

@@ -6,6 +6,7 @@ import { cacheBenchmark } from './cache-benchmark.js';
 import { dataBenchmark } from './data-benchmark.js';
 import { eventsBenchmark } from './events-benchmark.js';
 import { gatewayBenchmark } from './gateway-benchmark.js';
+import { lbBenchmark } from './lb-benchmark.js';
 import { recoveryBenchmark } from './recovery-benchmark.js';
 import { benchMachine, MEASURED_CODE, saveResult } from './write-results.js';
 
@@ -24,6 +25,7 @@ export interface BenchmarkOptions {
 /** Every benchmark `npx distrag bench NAME` knows, in the order `bench all` runs them. */
 export const BENCHMARKS: Record<string, (options: BenchmarkOptions) => Promise<BenchOutcome>> = {
   gateway: gatewayBenchmark,
+  lb: lbBenchmark,
   data: dataBenchmark,
   events: eventsBenchmark,
   cache: cacheBenchmark,

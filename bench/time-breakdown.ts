@@ -42,7 +42,7 @@ export const CPU_TABLE = {
 };
 
 /** One run's CPU per request of each group, their total, and how busy they kept the machine's CPUs. */
-export function cpuRow(probed: Probed<Load>, cpus: number): Array<number | null> | null {
+export function cpuRow(probed: Pick<Probed<Load>, 'value' | 'seconds' | 'cpu'>, cpus: number): Array<number | null> | null {
   const { cpu } = probed;
   if (cpu === null || probed.value.completed === 0) return null;
   const perRequest = (seconds: number) => (seconds * 1e6) / probed.value.completed;

@@ -88,10 +88,13 @@ export class EventHub {
         options.onOverflow();
       }
     };
+    // The replay (XRANGE) and the follower (XREAD, another connection) overlap in either order:
+    // a live event the replay already passed on is not passed on again.
+    const isNew = (event: Delivered<K>) => lastReplayed === null || event.event.type === 'resync' || compareIds(event.id, lastReplayed) > 0;
     const unlisten = this.listen((event) => {
       if (event.kind !== options.kind) return;
       if (replaying) held.push(event as Delivered<K>);
-      else push(event as Delivered<K>);
+      else if (isNew(event as Delivered<K>)) push(event as Delivered<K>);
     });
     const finish = () => {
       if (done) return;
@@ -124,7 +127,7 @@ export class EventHub {
         })
         .finally(() => {
           replaying = false;
-          for (const event of held) if (lastReplayed === null || event.event.type === 'resync' || compareIds(event.id, lastReplayed) > 0) push(event);
+          for (const event of held) if (isNew(event)) push(event);
           held.length = 0;
         });
     }

@@ -1,6 +1,9 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { compareIds } from './event-id.js';
 import type { Delivered, EventKind, EventMap } from './event-types.js';
+
+export { compareIds };
 
 export interface EventBusOptions {
   url: string;
@@ -241,11 +244,4 @@ class GroupConsumer implements Follower {
     this.stopped = true;
     this.redis.disconnect();
   }
-}
-
-/** Orders Redis stream ids (`ms-seq`). */
-export function compareIds(a: string, b: string): number {
-  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
-  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
-  return am === bm ? Number(as - bs) : am < bm ? -1 : 1;
 }
