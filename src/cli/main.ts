@@ -50,7 +50,7 @@ const HELP = `Usage: npx distrag <command>
                                                 Kubernetes start; settings from the environment)
   seed [--scale S]                              replace the demo data (S=1: 20 universities, ~10k students)
   bench [NAME|all] [--mode single|citus|both] [--runs N] [--duration SECONDS] [--connections N]
-                                                run benchmarks (gateway, data, events, cache, ask, recovery) on private stacks;
+                                                run benchmarks (gateway, lb, data, events, cache, ask, recovery) on private stacks;
                                                 results in bench/results/, tables in the README
   bench --readme [NAME]                         rewrite the README's tables from bench/results/
   eval cache [--data DIR] [--out DIR] [--json] [--readme]
