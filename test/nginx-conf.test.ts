@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMPOSE_NGINX } from '../src/cli/commands/nginx-conf.js';
 import { findNginxBinary } from '../src/stack/services/system-binaries.js';
-import { renderNginxConf } from '../src/stack/nginx-conf.js';
+import { nativeTempDirs, renderNginxConf } from '../src/stack/nginx-conf.js';
 import { loadConfig } from '../src/config/config.js';
 
 /**
@@ -20,7 +20,7 @@ const nativeConf = (dir: string) => renderNginxConf({
   listen: '127.0.0.1:8080',
   gateways: [{ host: '127.0.0.1', port: 4000 }, { host: '127.0.0.1', port: 4010 }, { host: '127.0.0.1', port: 4011 }],
 });
-const containerConf = renderNginxConf({ runtime: { kind: 'container' }, ...COMPOSE_NGINX, gateways: [...COMPOSE_NGINX.gateways] });
+const containerConf = renderNginxConf({ runtime: { kind: 'container' }, ...COMPOSE_NGINX });
 const withoutComments = (conf: string) => conf.replace(/#.*$/gm, '');
 
 describe('NGINX template', () => {
@@ -61,7 +61,7 @@ const unshare = spawnSync('unshare', ['--version']).status === 0;
 describe.skipIf(!nginx)(`nginx -t (${nginx ?? 'nginx is not installed'})`, () => {
   it('accepts the configuration `up` writes', () => {
     const dir = path.join(scratch, 'native');
-    for (const kind of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(dir, 'tmp', kind), { recursive: true });
+    for (const tmp of Object.values(nativeTempDirs(dir))) fs.mkdirSync(tmp, { recursive: true });
     fs.writeFileSync(path.join(dir, 'nginx.conf'), nativeConf(dir));
     const result = spawnSync(nginx!, ['-t', '-c', path.join(dir, 'nginx.conf'), '-p', dir, '-e', 'stderr'], { encoding: 'utf8' });
     expect(result.stderr).toMatch(/test is successful/);

@@ -111,12 +111,13 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
       DISTRAG_OPS_URL: `http://${host}:${config.DISTRAG_RECOVERY_PORT}`,
       DISTRAG_BACKUP_URL: `http://${host}:${config.DISTRAG_BACKUP_PORT}`,
     };
+    const nodeList = formatNodeList(pgNodes.map((n) => ({ ...n, host })));
     // The backup process streams every node's WAL before anything is written: with synchronous
     // commit (RPO 0) a node's commits wait for its receiver. It is an operations tool and, like
     // the CLI, holds the admin credentials (and runs as the CLI's user, which owns the backups).
     const backupSpec = nodeServiceSpec({
       name: 'backup', cli: ['backup', '--watch'], host, port: config.DISTRAG_BACKUP_PORT, runAs: null, home: layout.runDir,
-      env: { ...commonEnv, ...serviceCredentials('backup', secrets, coordinatorUrl, config), DISTRAG_BACKUP_NODES: formatNodeList(pgNodes.map((n) => ({ ...n, host }))) },
+      env: { ...commonEnv, ...serviceCredentials('backup', secrets, coordinatorUrl, config), DISTRAG_BACKUP_NODES: nodeList },
     });
     // Alive is enough to go on: its readiness (every node's WAL streaming) waits for every node,
     // and a node that does not answer is for the bootstrap below to report, in its own words.
@@ -131,7 +132,7 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
       env: {
         ...commonEnv,
         DISTRAG_DATABASE_URL: coordinatorUrl,
-        DISTRAG_CLUSTER_NODES: formatNodeList(pgNodes.map((n) => ({ ...n, host }))),
+        DISTRAG_CLUSTER_NODES: nodeList,
         DISTRAG_CITUS: mode === 'CITUS' ? 'on' : 'off',
       },
       runAs: null,

@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Config } from '../../config/config.js';
 import { parseDurationSeconds } from '../../config/duration.js';
 import type { NamedNode } from '../../config/node-list.js';
-import { bootstrapDatabase } from '../../db/bootstrap/bootstrap-database.js';
+import { bootstrapDatabase, nodeUrl } from '../../db/bootstrap/bootstrap-database.js';
 import { CitusClusterError } from '../../db/bootstrap/check-citus-nodes.js';
 import type { ClusterMode } from '../../db/bootstrap/migrations.js';
 import { readStackInfo } from '../../stack/stack-info.js';
@@ -79,8 +79,7 @@ async function waitForNodes(nodes: NamedNode[], adminUrl: string, waitMs: number
 
 /** The node's maintenance database: the DistRAG database may not exist yet. */
 function nodeConnection(adminUrl: string, node: NamedNode): pg.ClientConfig {
-  const url = new URL(adminUrl);
-  return { host: node.host, port: node.port, user: decodeURIComponent(url.username), password: decodeURIComponent(url.password), database: 'postgres', connectionTimeoutMillis: 5_000 };
+  return { connectionString: nodeUrl(adminUrl, node, 'postgres'), connectionTimeoutMillis: 5_000 };
 }
 
 async function connectProblem(connection: pg.ClientConfig): Promise<string | null> {

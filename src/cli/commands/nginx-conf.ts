@@ -1,10 +1,10 @@
 import type { Config } from '../../config/config.js';
-import { renderNginxConf } from '../../stack/nginx-conf.js';
+import { renderNginxConf, type NginxConfOptions } from '../../stack/nginx-conf.js';
 import { CliError } from '../cli-error.js';
 import { parseFlags } from '../parse-flags.js';
 
 /** The gateways of compose.yaml: the service `gateway`, every replica of it. */
-export const COMPOSE_NGINX = { listen: '8080', gateways: [{ host: 'gateway', port: 4000 }] } as const;
+export const COMPOSE_NGINX: Pick<NginxConfOptions, 'listen' | 'gateways'> = { listen: '8080', gateways: [{ host: 'gateway', port: 4000 }] };
 
 /**
  * `distrag nginx-conf [--gateway HOST:PORT]… [--listen PORT]`: the NGINX configuration for the
@@ -20,6 +20,6 @@ export async function nginxConfCommand(args: string[], _config: Config): Promise
   });
   const listen = values.listen ?? COMPOSE_NGINX.listen;
   if (!/^(\d{1,5}|[0-9.]+:\d{1,5})$/.test(listen)) throw new CliError(`distrag nginx-conf: --listen takes PORT or ADDRESS:PORT, not "${listen}"`, 2);
-  process.stdout.write(renderNginxConf({ runtime: { kind: 'container' }, listen, gateways: gateways.length > 0 ? gateways : [...COMPOSE_NGINX.gateways] }));
+  process.stdout.write(renderNginxConf({ runtime: { kind: 'container' }, listen, gateways: gateways.length > 0 ? gateways : COMPOSE_NGINX.gateways }));
   return 0;
 }

@@ -4,13 +4,13 @@ import type { ProcessSpec } from '../process-manager.js';
 import { chownTree, type RunAs } from '../service-user.js';
 import type { Lookup } from '../../../scripts/system-requirements.mjs';
 import { findNginxBinary } from './system-binaries.js';
-import { renderNginxConf } from '../nginx-conf.js';
+import { nativeTempDirs, renderNginxConf } from '../nginx-conf.js';
 
 /** The NGINX process, or null when nginx is not installed (the gateway is then the entry point). */
 export function nginxSpec(options: { dir: string; host: string; port: number; gateways: Array<{ host: string; port: number }>; runAs: RunAs | null; lookup: Lookup }): ProcessSpec | null {
   const binary = findNginxBinary(options.lookup);
   if (!binary) return null;
-  for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(options.dir, 'tmp', sub), { recursive: true });
+  for (const dir of Object.values(nativeTempDirs(options.dir))) fs.mkdirSync(dir, { recursive: true });
   const conf = path.join(options.dir, 'nginx.conf');
   fs.writeFileSync(conf, renderNginxConf({ runtime: { kind: 'native', dir: options.dir }, listen: `${options.host}:${options.port}`, gateways: options.gateways }));
   chownTree(options.dir, options.runAs);
