@@ -9,7 +9,7 @@ import { LocalRuntime } from '../src/recovery/local-runtime.js';
 import { startPrivateStack, type PrivateStack } from '../src/stack/private-stack.js';
 import { managerFor } from '../src/stack/stack-control.js';
 import { stackLayout } from '../src/stack/stack-layout.js';
-import { nodeUrl } from '../src/ops/with-client.js';
+import { nodeUrl } from '../src/db/with-client.js';
 import { AcknowledgedWriter, createDrillTable, DRILL_TABLE } from './acknowledged-writer.js';
 import type { BenchOutcome, BenchTable } from './bench-result.js';
 import { benchStackEnv } from './bench-stack-env.js';

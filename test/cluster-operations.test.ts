@@ -7,7 +7,7 @@ import { signUserToken } from '../src/auth/user-token.js';
 import type { BackupRecord } from '../src/backup/backup-record.js';
 import { apiRoleUrls } from '../src/db/api-roles.js';
 import { EventBus } from '../src/events/event-bus.js';
-import { nodeUrl } from '../src/ops/with-client.js';
+import { nodeUrl } from '../src/db/with-client.js';
 import { startPrivateStack, type PrivateStack } from '../src/stack/private-stack.js';
 import { findPostgresBinaries } from '../src/stack/postgres-binaries.js';
 import { preparePostgresNode } from '../src/stack/postgres-node.js';

@@ -9,7 +9,7 @@ import { listBackupRecords } from '../src/backup/backup-record.js';
 import { nodeBackupPaths } from '../src/backup/backup-daemon.js';
 import { listWalSegments, segnoOf } from '../src/backup/wal-segments.js';
 import { EventBus } from '../src/events/event-bus.js';
-import { nodeUrl } from '../src/ops/with-client.js';
+import { nodeUrl } from '../src/db/with-client.js';
 import type { ClusterNotice } from '../src/events/event-types.js';
 import { checkHealth } from '../src/stack/health-check.js';
 import { startPrivateStack, type PrivateStack } from '../src/stack/private-stack.js';

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import type { ClusterNotifier } from '../events/cluster-notifier.js';
 import { readDataNodes } from '../feed/data-nodes.js';
-import { nodeUrl } from '../ops/with-client.js';
+import { nodeUrl } from '../db/with-client.js';
 import { ADMIN_USER } from '../stack/postgres-node.js';
 import type { RunAs } from '../stack/service-user.js';
 import { listBackupRecords, type BackupRecord } from './backup-record.js';

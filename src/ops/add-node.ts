@@ -11,7 +11,7 @@ import type { NodeView } from './node-view.js';
 import { opsBadInput, opsUnavailable } from './ops-error.js';
 import type { OpsDeps } from './ops-routes.js';
 import { publishClusterEvent } from './publish-cluster-event.js';
-import { nodeUrl, withClient } from './with-client.js';
+import { nodeUrl, withClient } from '../db/with-client.js';
 
 export interface AddNodeInput {
   host: string | null;

@@ -6,7 +6,7 @@ import { readDistNodes } from './dist-nodes.js';
 import { COORDINATOR, groupOfNodeName, isPlausibleNodeName } from './node-names.js';
 import { OpsError, opsBadInput, opsNotFound, opsUnavailable } from './ops-error.js';
 import type { OpsDeps, RestoreResult } from './ops-routes.js';
-import { withClient } from './with-client.js';
+import { withClient } from '../db/with-client.js';
 
 /** `backups(node)`: complete backups, newest first, of one node or of all. */
 export function listNodeBackups(deps: OpsDeps, node: string | null): BackupRecord[] {

@@ -6,7 +6,7 @@ import { publishClusterEvent } from './publish-cluster-event.js';
 import { isRebalanceConflict, rebalanceBusy } from './rebalance-busy.js';
 import type { RebalanceMonitor } from './rebalance-monitor.js';
 import { isActive, readRebalanceStatus, type RebalanceStatus } from './rebalance-status.js';
-import { withClient } from './with-client.js';
+import { withClient } from '../db/with-client.js';
 
 /**
  * drainNode: the worker takes no new shards (shouldhaveshards off) and Citus's rebalancer moves

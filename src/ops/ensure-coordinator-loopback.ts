@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { opsUnavailable } from './ops-error.js';
-import { withClient } from './with-client.js';
+import { withClient } from '../db/with-client.js';
 
 interface LoopbackRow {
   host: string;

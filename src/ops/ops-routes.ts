@@ -16,7 +16,7 @@ import { RebalanceMonitor } from './rebalance-monitor.js';
 import { IDLE, readRebalanceStatus } from './rebalance-status.js';
 import { removeNode } from './remove-node.js';
 import { startRebalance } from './start-rebalance.js';
-import { withClient } from './with-client.js';
+import { withClient } from '../db/with-client.js';
 
 /** A node restored from a base backup (and the WAL after it, up to `targetTime` when given). */
 export interface RestoreResult {

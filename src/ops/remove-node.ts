@@ -8,7 +8,7 @@ import { publishClusterEvent } from './publish-cluster-event.js';
 import { rebalanceBusy } from './rebalance-busy.js';
 import { isActive, readRebalanceStatus } from './rebalance-status.js';
 import { readShardCounts } from './shard-placements.js';
-import { nodeUrl, withClient } from './with-client.js';
+import { nodeUrl, withClient } from '../db/with-client.js';
 
 /**
  * removeNode: refused — nothing changed — while the worker holds shards of distributed tables

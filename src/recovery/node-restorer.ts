@@ -3,7 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { nodeBackupPaths } from '../backup/backup-daemon.js';
-import { nodeUrl } from '../ops/with-client.js';
+import { nodeUrl } from '../db/with-client.js';
 import { listBackupRecords, type BackupRecord } from '../backup/backup-record.js';
 import { prepareRestore, RESTORE_SETTINGS } from '../backup/restore-backup.js';
 import { verifyWal } from '../backup/verify-wal.js';

@@ -1,10 +1,10 @@
-import pg from 'pg';
 import type { Config } from '../../config/config.js';
 import { parseDurationSeconds } from '../../config/duration.js';
 import type { NamedNode } from '../../config/node-list.js';
-import { bootstrapDatabase, nodeUrl } from '../../db/bootstrap/bootstrap-database.js';
+import { bootstrapDatabase } from '../../db/bootstrap/bootstrap-database.js';
 import { CitusClusterError } from '../../db/bootstrap/check-citus-nodes.js';
 import type { ClusterMode } from '../../db/bootstrap/migrations.js';
+import { nodeUrl, withClient } from '../../db/with-client.js';
 import { readStackInfo } from '../../stack/stack-info.js';
 import { stackLayout } from '../../stack/stack-layout.js';
 import { CliError } from '../cli-error.js';
@@ -65,7 +65,7 @@ async function waitForNodes(nodes: NamedNode[], adminUrl: string, waitMs: number
   for (const node of nodes) {
     let reported = false;
     for (;;) {
-      const problem = await connectProblem(nodeConnection(adminUrl, node));
+      const problem = await connectProblem(maintenanceUrl(adminUrl, node));
       if (problem === null) break;
       if (Date.now() >= deadline) {
         throw new CliError(`distrag migrate: cannot reach PostgreSQL node ${node.name} at ${node.host}:${node.port} (${problem})${waitMs > 0 ? ` after waiting ${Math.round(waitMs / 1000)} s` : '; --wait 60s retries while it starts'}`);
@@ -78,33 +78,21 @@ async function waitForNodes(nodes: NamedNode[], adminUrl: string, waitMs: number
 }
 
 /** The node's maintenance database: the DistRAG database may not exist yet. */
-function nodeConnection(adminUrl: string, node: NamedNode): pg.ClientConfig {
-  return { connectionString: nodeUrl(adminUrl, node, 'postgres'), connectionTimeoutMillis: 5_000 };
-}
+const maintenanceUrl = (adminUrl: string, node: NamedNode) => nodeUrl(adminUrl, node, 'postgres');
 
-async function connectProblem(connection: pg.ClientConfig): Promise<string | null> {
-  const client = new pg.Client(connection);
+async function connectProblem(url: string): Promise<string | null> {
   try {
-    await client.connect();
-    await client.query('SELECT 1');
+    await withClient(url, (client) => client.query('SELECT 1'), { connectTimeoutMs: 5_000 });
     return null;
   } catch (error) {
     return (error as Error).message || (error as { code?: string }).code || String(error);
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 
 async function clusterMode(config: Config, coordinator: NamedNode, adminUrl: string): Promise<ClusterMode> {
   if (config.DISTRAG_CITUS === 'off') return 'SINGLE';
-  const client = new pg.Client(nodeConnection(adminUrl, coordinator));
-  await client.connect();
-  try {
-    const { rowCount } = await client.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'citus'`);
-    if (rowCount) return 'CITUS';
-    if (config.DISTRAG_CITUS === 'on') throw new CliError(`distrag migrate: DISTRAG_CITUS=on but the coordinator at ${coordinator.host}:${coordinator.port} has no citus extension`);
-    return 'SINGLE';
-  } finally {
-    await client.end();
-  }
+  const { rowCount } = await withClient(maintenanceUrl(adminUrl, coordinator), (client) => client.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'citus'`));
+  if (rowCount) return 'CITUS';
+  if (config.DISTRAG_CITUS === 'on') throw new CliError(`distrag migrate: DISTRAG_CITUS=on but the coordinator at ${coordinator.host}:${coordinator.port} has no citus extension`);
+  return 'SINGLE';
 }

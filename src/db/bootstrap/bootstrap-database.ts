@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { NamedNode } from '../../config/node-list.js';
+import { nodeUrl } from '../with-client.js';
 import { loadDemoData } from '../../seed/load-demo-data.js';
 import { DATABASE_NAME } from '../../stack/postgres-node.js';
 import { ensureDatabaseRoles } from '../api-roles.js';
@@ -78,11 +79,3 @@ async function demoDataIsEmpty(client: pg.ClientBase): Promise<boolean> {
   return rows[0]!.empty;
 }
 
-/** `adminUrl` pointed at another node (and database), same user and password. */
-export function nodeUrl(adminUrl: string, node: { host: string; port: number }, database = DATABASE_NAME): string {
-  const url = new URL(adminUrl);
-  url.hostname = node.host;
-  url.port = String(node.port);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
