@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { signUserToken } from '../src/auth/user-token.js';
 import { startPrivateStack, type PrivateStack } from '../src/stack/private-stack.js';
 import { readSecrets } from '../src/stack/secrets.js';
@@ -230,8 +231,4 @@ function failoverNote(table: BenchTable, kinds: Record<string, number>, runs: nu
     `Those are the requests the gateway held when its sockets closed — including some NGINX sent it after the signal, while the dying process still accepted connections: NGINX does not send a POST again once a gateway received it (non-idempotent) and answers 502; connections refused afterwards go to the next gateway, and max_fails=1 takes the gateway out of the rotation for fail_timeout (5 s) at its first error. ` +
     `Errors stopped at most ${(failing?.max ?? 0).toFixed(0)} ms after the kill; requests sent more than ${FAILOVER_WINDOW_MS / 1000} s after it that failed, over all runs: ${total(`failed, sent after the first ${FAILOVER_WINDOW_MS / 1000} s`)}.`
   );
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

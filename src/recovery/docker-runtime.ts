@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Docker, { type ContainerInfo, type ContainerInspectInfo } from 'dockerode';
 import { required, type Config } from '../config/config.js';
 import { checkHealth, type HealthCheck } from '../stack/health-check.js';
@@ -364,8 +365,4 @@ export class DockerRuntime implements ServiceRuntime {
     this.project = project;
     return project;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
