@@ -1,22 +1,5 @@
 import { ConfigError, loadConfig } from '../config/config.js';
 import { CliError } from './cli-error.js';
-import { askCommand } from './commands/ask.js';
-import { backupCommand } from './commands/backup.js';
-import { backupsCommand } from './commands/backups.js';
-import { benchCommand } from './commands/bench.js';
-import { dbCredentialsCommand } from './commands/db-credentials.js';
-import { downCommand } from './commands/down.js';
-import { evalCommand } from './commands/eval.js';
-import { installCitusCommand } from './commands/install-citus.js';
-import { migrateCommand } from './commands/migrate.js';
-import { modelsCommand } from './commands/models.js';
-import { nginxConfCommand } from './commands/nginx-conf.js';
-import { recoverCommand } from './commands/recover.js';
-import { seedCommand } from './commands/seed.js';
-import { serveCommand } from './commands/serve.js';
-import { statusCommand } from './commands/status.js';
-import { tokenCommand } from './commands/token.js';
-import { upCommand } from './commands/up.js';
 
 const HELP = `Usage: npx distrag <command>
 
@@ -82,24 +65,30 @@ const HELP = `Usage: npx distrag <command>
 
 Configuration comes from DISTRAG_* environment variables; see the README.`;
 
-const COMMANDS: Record<string, (args: string[], config: ReturnType<typeof loadConfig>) => Promise<number>> = {
-  up: upCommand,
-  down: downCommand,
-  status: statusCommand,
-  token: tokenCommand,
-  ask: askCommand,
-  seed: seedCommand,
-  migrate: migrateCommand,
-  serve: serveCommand,
-  backup: backupCommand,
-  backups: backupsCommand,
-  recover: recoverCommand,
-  bench: benchCommand,
-  eval: evalCommand,
-  'install-citus': installCitusCommand,
-  'db-credentials': dbCredentialsCommand,
-  models: modelsCommand,
-  'nginx-conf': nginxConfCommand,
+type Command = (args: string[], config: ReturnType<typeof loadConfig>) => Promise<number>;
+
+/**
+ * Each command's module, loaded when it runs: a service started as `distrag serve …` loads neither
+ * the benchmarks nor the evals nor the other commands.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  up: async () => (await import('./commands/up.js')).upCommand,
+  down: async () => (await import('./commands/down.js')).downCommand,
+  status: async () => (await import('./commands/status.js')).statusCommand,
+  token: async () => (await import('./commands/token.js')).tokenCommand,
+  ask: async () => (await import('./commands/ask.js')).askCommand,
+  seed: async () => (await import('./commands/seed.js')).seedCommand,
+  migrate: async () => (await import('./commands/migrate.js')).migrateCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  backup: async () => (await import('./commands/backup.js')).backupCommand,
+  backups: async () => (await import('./commands/backups.js')).backupsCommand,
+  recover: async () => (await import('./commands/recover.js')).recoverCommand,
+  bench: async () => (await import('./commands/bench.js')).benchCommand,
+  eval: async () => (await import('./commands/eval.js')).evalCommand,
+  'install-citus': async () => (await import('./commands/install-citus.js')).installCitusCommand,
+  'db-credentials': async () => (await import('./commands/db-credentials.js')).dbCredentialsCommand,
+  models: async () => (await import('./commands/models.js')).modelsCommand,
+  'nginx-conf': async () => (await import('./commands/nginx-conf.js')).nginxConfCommand,
 };
 
 /** Runs one CLI command and returns the exit code; every failure is one line on stderr. */
@@ -109,12 +98,13 @@ export async function runCli(argv: string[]): Promise<number> {
     console.log(HELP);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     console.error(`distrag: unknown command "${name}"; run \`npx distrag help\``);
     return 2;
   }
   try {
+    const command = await load();
     return await command(args, loadConfig());
   } catch (error) {
     if (error instanceof CliError) {
