@@ -21,10 +21,23 @@ const subgraphTypes = Object.fromEntries(
   ]),
 );
 
+// The web console's types of the same SDL (schema types only: it runs in the browser, no resolvers).
+const consoleTypes = Object.fromEntries(
+  (['rag', 'cache', 'cluster', 'subscriptions'] as const).map((name) => [
+    `gateway/console/web/src/generated/${name}.ts`,
+    {
+      schema: `schema/${name}.graphql`,
+      plugins: ['typescript'],
+      config: { federation: name !== 'subscriptions', enumsAsTypes: true, useTypeImports: true, scalars: { JSON: 'unknown' } },
+    },
+  ]),
+);
+
 const config: CodegenConfig = {
   overwrite: true,
   generates: {
     ...subgraphTypes,
+    ...consoleTypes,
     // The gateway's Subscription type (served by the gateway itself, not a subgraph).
     'schema/generated/subscriptions-types.ts': {
       schema: 'schema/subscriptions.graphql',

@@ -3,13 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClusterMode } from '../src/db/bootstrap/migrations.js';
-import { projectRoot } from '../src/paths.js';
+import { benchResultsDir, projectRoot } from '../src/paths.js';
 import { asBenchResult, type BenchMachine, type BenchResult } from './bench-result.js';
 import { replaceBenchBlock } from './readme-bench-block.js';
 import { renderBenchBody, renderBenchmark } from './render-results.js';
 
 const MODES: ClusterMode[] = ['SINGLE', 'CITUS'];
-export const resultsDir = path.join(projectRoot, 'bench', 'results');
+export const resultsDir = benchResultsDir;
 const readmeFile = path.join(projectRoot, 'README.md');
 
 /** Read when the benchmark process starts: the code it measures (a commit made meanwhile is not it). */

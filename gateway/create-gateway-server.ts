@@ -35,6 +35,8 @@ import { buildSubscriptionSchema } from './subscriptions/subscription-schema.js'
 import { attachSubscriptionServer } from './subscriptions/subscription-server.js';
 import { SchemaVersionWatcher } from './supergraph/schema-version-watcher.js';
 import { SupergraphSource } from './supergraph/supergraph-source.js';
+import { createConsoleSite } from './console/console-site.js';
+import { benchResultsDir, consoleDir } from '../src/paths.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -127,6 +129,12 @@ export async function createGatewayServer(options: GatewayOptions) {
     maxBodyBytes: config.DISTRAG_MAX_BODY_BYTES,
     corsOrigins: config.corsOrigins,
     readiness: gatewayReadiness(subgraphs, () => supergraph.loaded),
+    extraRoutes: createConsoleSite({
+      dir: consoleDir,
+      benchResultsDir,
+      authenticate: (req) => authenticator.authenticate(req),
+      sandbox: config.DISTRAG_ENV === 'development',
+    }),
     directExecution: async (request) => (config.introspection ? introspection.answer(request.body) : null) ?? router.route(request),
     authenticate: async (req, route) => {
       const result = await authenticator.authenticate(req);

@@ -37,6 +37,11 @@ export interface GraphqlHttpServerOptions<C extends BaseContext> {
    * run the operation. Skipped when the request says `x-distrag-execution: planned`.
    */
   directExecution?: (request: DirectRequest<C>) => Promise<DirectResponse | null>;
+  /**
+   * Routes served besides GraphQL (the gateway's web console): answers the request and resolves
+   * true, or resolves false to leave it to the routes above.
+   */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse, route: string) => Promise<boolean>;
 }
 
 export interface DirectRequest<C> {
@@ -113,6 +118,7 @@ async function handle<C extends BaseContext>(
   res: ServerResponse,
   answeredBy: (path: ExecutionPath) => void,
 ): Promise<void> {
+  if (options.extraRoutes && (await options.extraRoutes(req, res, route))) return;
   switch (route) {
     case '/healthz':
       return sendJson(res, 200, { status: 'ok', ...(await options.health?.()) });
@@ -262,7 +268,7 @@ function requestRecorder(metrics: Metrics): (route: string, status: number, star
   const counters = new Map<string, ReturnType<Metrics['httpRequests']['labels']>>();
   const durations = new Map<string, ReturnType<Metrics['httpDuration']['labels']>>();
   return (path, status, started) => {
-    const route = KNOWN_ROUTES.has(path) ? path : 'other';
+    const route = KNOWN_ROUTES.has(path) ? path : path.startsWith('/console') ? '/console' : 'other';
     const key = `${route} ${status}`;
     let counter = counters.get(key);
     if (!counter) counters.set(key, (counter = metrics.httpRequests.labels(route, String(status))));

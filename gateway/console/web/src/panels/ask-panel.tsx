@@ -1,0 +1,3 @@
+export function AskPanel() {
+  return <p className="muted">To do.</p>;
+}

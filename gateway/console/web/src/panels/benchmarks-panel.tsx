@@ -1,0 +1,3 @@
+export function BenchmarksPanel() {
+  return <p className="muted">To do.</p>;
+}

@@ -1,0 +1,3 @@
+export function CachePanel() {
+  return <p className="muted">To do.</p>;
+}

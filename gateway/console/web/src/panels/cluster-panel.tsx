@@ -1,0 +1,3 @@
+export function ClusterPanel() {
+  return <p className="muted">To do.</p>;
+}

@@ -1,0 +1,3 @@
+export function LivePanel() {
+  return <p className="muted">To do.</p>;
+}

@@ -1,0 +1,30 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+// The web console: built into dist/console by `npm run build` (and so by `npm ci`), served by the
+// gateway at /console. Everything it loads comes from there: no CDN.
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export default defineConfig({
+  root: here,
+  base: '/console/',
+  publicDir: false,
+  logLevel: 'warn',
+  build: {
+    outDir: path.resolve(here, '../../../dist/console'),
+    emptyOutDir: true,
+    target: 'es2022',
+    // GraphiQL's editor (Monaco) is large; it is loaded only when the Explore panel opens.
+    chunkSizeWarningLimit: 5000,
+    rollupOptions: {
+      onwarn(warning, warn) {
+        // React libraries mark modules "use client" (for server components); meaningless in a bundle.
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
+        warn(warning);
+      },
+    },
+  },
+  esbuild: { jsx: 'automatic' },
+  worker: { format: 'es' },
+});
