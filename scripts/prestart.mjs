@@ -43,7 +43,8 @@ const sudo = isRoot ? '' : 'sudo ';
 // Without DISTRAG_CITUS=off, the citus extension decides the mode: say when it is missing.
 // pip only fetches the local embedding model: a remote embedder (or none) does not need it.
 const localEmbedder = (env.DISTRAG_EMBEDDER || 'local') === 'local';
-const checked = SYSTEM_REQUIREMENTS.filter((r) => (r.id !== 'citus' || env.DISTRAG_CITUS !== 'off') && (r.id !== 'pip' || localEmbedder));
+// Chromium drives the console's browser tests: `npm test` installs it, `npm start` has no use for it.
+const checked = SYSTEM_REQUIREMENTS.filter((r) => (r.id !== 'citus' || env.DISTRAG_CITUS !== 'off') && (r.id !== 'pip' || localEmbedder) && (!r.testsOnly || flags['for-tests']));
 
 let detections = detectAll();
 const installable = missingOf(detections).filter((r) => r.debianPackages.length > 0);

@@ -16,6 +16,7 @@ import path from 'node:path';
  * @property {string} [DISTRAG_SYSTEM_BIN_PATH] colon-separated directories searched for executables
  *   INSTEAD of PATH and the usual system directories (tests use it to hide an installed package)
  * @property {string} [DISTRAG_PG_BIN] the directory of the PostgreSQL server binaries (only there)
+ * @property {string} [DISTRAG_CHROMIUM] the Chromium the browser tests drive (instead of `chromium` on the search path)
  */
 
 /**
@@ -26,13 +27,14 @@ import path from 'node:path';
 /**
  * One system requirement.
  * @typedef {object} SystemRequirement
- * @property {'postgresql' | 'redis' | 'nginx' | 'citus' | 'pip'} id
+ * @property {'postgresql' | 'redis' | 'nginx' | 'citus' | 'pip' | 'chromium'} id
  * @property {string} name what a line about it calls it (minimum version and binaries included)
  * @property {readonly string[]} debianPackages the apt packages providing it ([]: none in Debian)
  * @property {string | null} installHint how to install it when no Debian package does
  * @property {boolean} required false: the stack starts without it
  * @property {string} without what happens without it (the warning when it is optional, the reason when required)
  * @property {(lookup?: Lookup) => Detection} detect finds it, with the lookups below
+ * @property {boolean} [testsOnly] only the test suite needs it (`npm test` checks it, `npm start` does not)
  */
 
 export const MIN_PG_MAJOR = 15;
@@ -105,6 +107,19 @@ export const SYSTEM_REQUIREMENTS = Object.freeze([
     detect: (lookup) => {
       const pip = findPip(lookup);
       return pip.ok ? { ok: true, found: `${pip.version} (${[pip.command, ...pip.args].join(' ')})` } : pip;
+    },
+  },
+  {
+    id: 'chromium',
+    name: 'Chromium (chromium)',
+    debianPackages: ['chromium'],
+    installHint: null,
+    required: false,
+    testsOnly: true,
+    without: "the web console's browser tests are skipped (set DISTRAG_CHROMIUM to another Chromium or Chrome)",
+    detect: (lookup) => {
+      const binary = lookup?.DISTRAG_CHROMIUM || findExecutable('chromium', lookup) || findExecutable('chromium-browser', lookup);
+      return binary ? { ok: true, found: `Chromium at ${binary}` } : { ok: false, problem: 'chromium is not installed' };
     },
   },
 ]);

@@ -45,9 +45,9 @@ function lookupIn(dir: string, pgBin = installed.ok ? installed.binDir : '') {
   return { PATH: dir, DISTRAG_SYSTEM_BIN_PATH: dir, DISTRAG_PG_BIN: pgBin, DISTRAG_CITUS: 'auto', DISTRAG_PRESTART_INSTALL: '0' };
 }
 
-function prestart(env: Record<string, string>) {
+function prestart(env: Record<string, string>, extraFlags: string[] = []) {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DISTRAG_')));
-  const result = spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'prestart.mjs'), '--check-only'], { env: { ...inherited, ...env }, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'prestart.mjs'), '--check-only', ...extraFlags], { env: { ...inherited, ...env }, encoding: 'utf8', timeout: 60_000 });
   return { code: result.status, stderr: result.stderr, lines: result.stderr.trim().split('\n') };
 }
 
@@ -129,8 +129,11 @@ describe('one list of system requirements for prestart and the stack', () => {
       const match = /^distrag prestart: (ok|missing) (.+?): (.*)$/.exec(line);
       return match ? [{ status: match[1], name: match[2], detail: match[3] }] : [];
     });
-    expect(checked.map((c) => c.name)).toEqual(SYSTEM_REQUIREMENTS.map((r) => r.name));
-    for (const r of SYSTEM_REQUIREMENTS) {
+    // `npm start` skips what only the tests need (Chromium); `npm test` (--for-tests) checks it too.
+    expect(checked.map((c) => c.name)).toEqual(SYSTEM_REQUIREMENTS.filter((r) => !r.testsOnly).map((r) => r.name));
+    const forTests = prestart(lookup, ['--for-tests']).lines.filter((line) => /^distrag prestart: (ok|missing) /.test(line));
+    expect(forTests.map((line) => /^distrag prestart: (?:ok|missing) (.+?): /.exec(line)![1])).toEqual(SYSTEM_REQUIREMENTS.map((r) => r.name));
+    for (const r of SYSTEM_REQUIREMENTS.filter((x) => !x.testsOnly)) {
       const d = r.detect(lookup);
       expect(checked.find((c) => c.name === r.name)).toEqual({ name: r.name, status: d.ok ? 'ok' : 'missing', detail: d.ok ? d.found : d.problem });
     }

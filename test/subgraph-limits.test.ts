@@ -1,7 +1,8 @@
 import { describe, expect, it, inject } from 'vitest';
 import { IDENTITY_HEADER, signForwardedIdentity } from '../src/auth/forwarded-identity.js';
 import { EXECUTION_HEADER } from '../src/http/graphql-http-server.js';
-import { graphql } from './support/graphql-client.js';
+import { getIntrospectionQuery } from 'graphql';
+import { graphql, tokenFor } from './support/graphql-client.js';
 
 /**
  * The gateway is not the only door: a caller holding the internal secret (a compromised host on
@@ -30,13 +31,21 @@ function deepDataQuery(depth: number): string {
 
 /** An introspection query whose `ofType` chain makes it `depth` fields deep. */
 function deepIntrospection(depth: number): string {
-  // __schema, types, fields, type: 4 levels; then `ofType` levels; then `name`.
+  // __schema → types, then fields → type → fields … (each `fields` level multiplies the answer's
+  // size), ending in `name`. `ofType` levels would not count (see operation-limits.ts).
   let inner = 'name';
-  for (let level = 0; level < depth - 5; level++) inner = `ofType { ${inner} }`;
-  return `{ __schema { types { fields { type { ${inner} } } } } }`;
+  for (let level = depth - 1; level >= 3; level--) inner = `${level % 2 === 1 ? 'fields' : 'type'} { ${inner} }`;
+  return `{ __schema { types { ${inner} } } }`;
 }
 
 describe('every subgraph enforces the operation limits itself', () => {
+  it('the gateway answers the standard introspection query (GraphiQL, codegen): its `ofType` nesting is not depth', async () => {
+    const token = await tokenFor('reader', '1');
+    const response = await graphql(getIntrospectionQuery({ inputValueDeprecation: true }), { token });
+    expect(response.body.errors).toBeUndefined();
+    expect((response.body.data as { __schema: { types: unknown[] } }).__schema.types.length).toBeGreaterThan(20);
+  });
+
   it.each([false, true])('data subgraph refuses an over-deep document (planned only: %s) and runs one at the limit', async (planned) => {
     const over = await graphql(deepDataQuery(maxDepth + 1), { url: subgraphUrl('data'), headers: signed('reader', '1', planned) });
     expect(over.body.data ?? null).toBeNull();

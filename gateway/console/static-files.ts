@@ -20,18 +20,21 @@ const CONTENT_TYPES: Record<string, string> = {
 const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.json', '.svg']);
 
 interface LoadedFile {
+  /** The file's mtime and size when read: a rebuilt console is read again. */
+  version: string;
   body: Buffer;
   gzipped: Buffer | null;
   type: string;
 }
 
 /**
- * Serves the files of one built directory, read once and kept in memory with their gzip form (the
- * console is a few megabytes, asked for by every browser that opens it). A path is only ever
+ * Serves the files of one built directory, kept in memory with their gzip form (the console is a
+ * few megabytes, asked for by every browser that opens it) and read again when a file changes on
+ * disk (a new build). A path is only ever
  * resolved inside the directory: `..`, absolute paths and names that are not files answer 404.
  */
 export class StaticFiles {
-  private readonly files = new Map<string, LoadedFile | null>();
+  private readonly files = new Map<string, LoadedFile>();
 
   constructor(readonly dir: string) {}
 
@@ -59,21 +62,29 @@ export class StaticFiles {
   }
 
   private load(relative: string): LoadedFile | null {
-    if (this.files.has(relative)) return this.files.get(relative)!;
-    const loaded = this.read(relative);
+    if (relative.includes('\0')) return null;
+    const root = path.resolve(this.dir);
+    const full = path.resolve(root, relative);
+    if (!full.startsWith(root + path.sep)) return null;
+    let version: string;
+    try {
+      const stat = fs.statSync(full);
+      if (!stat.isFile()) return null;
+      version = `${stat.mtimeMs}:${stat.size}`;
+    } catch {
+      return null;
+    }
+    const known = this.files.get(relative);
+    if (known?.version === version) return known;
+    const loaded = this.read(full, version);
     // Only names that exist are remembered: a stranger's random paths must not grow the map.
     if (loaded) this.files.set(relative, loaded);
     return loaded;
   }
 
-  private read(relative: string): LoadedFile | null {
-    if (relative.includes('\0')) return null;
-    const root = path.resolve(this.dir);
-    const full = path.resolve(root, relative);
-    if (!full.startsWith(root + path.sep)) return null;
+  private read(full: string, version: string): LoadedFile | null {
     let body: Buffer;
     try {
-      if (!fs.statSync(full).isFile()) return null;
       body = fs.readFileSync(full);
     } catch {
       return null;
@@ -81,6 +92,6 @@ export class StaticFiles {
     const ext = path.extname(full).toLowerCase();
     const type = CONTENT_TYPES[ext];
     if (!type) return null;
-    return { body, type, gzipped: COMPRESSIBLE.has(ext) && body.length > 1024 ? gzipSync(body) : null };
+    return { version, body, type, gzipped: COMPRESSIBLE.has(ext) && body.length > 1024 ? gzipSync(body) : null };
   }
 }

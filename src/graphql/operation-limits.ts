@@ -48,7 +48,11 @@ function measure(
       const plumbing = limits.ignoreFederationPlumbing === true && FEDERATION_PLUMBING.has(selection.name.value);
       if (!plumbing) counter.fields += 1;
       const below = selection.selectionSet ? measure(selection.selectionSet, fragments, counter, visiting, limits) : 0;
-      deepest = Math.max(deepest, (plumbing ? 0 : 1) + below);
+      // `ofType` unwraps one list or non-null wrapper: one object per level, as deep as a type's
+      // wrapping goes. The standard introspection query (GraphiQL's, codegen's) nests it 7–8 times;
+      // the nesting that multiplies an answer's size (fields → type → fields …) still counts.
+      const level = plumbing || selection.name.value === 'ofType' ? 0 : 1;
+      deepest = Math.max(deepest, level + below);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       deepest = Math.max(deepest, measure(selection.selectionSet, fragments, counter, visiting, limits));
     } else {

@@ -25,6 +25,13 @@ export default defineConfig({
       },
     },
   },
+  // `npm run console:dev`: the console from its sources with live reload, talking to a running
+  // stack's gateway (DISTRAG_CONSOLE_GATEWAY, default NGINX on :8080) for /graphql and /console/api.
+  server: {
+    proxy: Object.fromEntries(
+      ['/graphql', '/console/api'].map((prefix) => [prefix, { target: process.env.DISTRAG_CONSOLE_GATEWAY ?? 'http://127.0.0.1:8080', ws: prefix === '/graphql' }]),
+    ),
+  },
   esbuild: { jsx: 'automatic' },
   worker: { format: 'es' },
 });
