@@ -11,7 +11,7 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import type { Logger } from 'pino';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { Counter, Gauge } from 'prom-client';
 import { required, type Config } from '../src/config/config.js';
 import { EventBus } from '../src/events/event-bus.js';
@@ -109,6 +109,7 @@ export async function createGatewayServer(options: GatewayOptions) {
       // user data, so say `no-store` directly.
       ApolloServerPluginCacheControlDisabled(),
       noStore,
+      namedOperationRequired,
       config.DISTRAG_ENV === 'development'
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
@@ -184,6 +185,24 @@ const noStore: ApolloServerPlugin<GatewayContext> = {
     return {
       async willSendResponse({ response }) {
         if (!response.http.headers.has('cache-control')) response.http.headers.set('cache-control', 'no-store');
+      },
+    };
+  },
+};
+
+/**
+ * An `operationName` the document does not define (or several operations and none named) is the
+ * client's mistake: graphql-js says so as a request error, but @apollo/gateway throws it from its
+ * executor, which would answer 500 INTERNAL. Refused here, before execution, as BAD_USER_INPUT.
+ * (GraphiQL sends a tab's previous operation name if run before it has re-read an edited document.)
+ */
+const namedOperationRequired: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation, request }) {
+        if (operation) return;
+        const message = request.operationName ? `Unknown operation named "${request.operationName}".` : 'Must provide operation name if query contains multiple operations.';
+        throw new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
       },
     };
   },

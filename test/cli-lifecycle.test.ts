@@ -14,7 +14,7 @@ import { runCli } from './support/run-cli.js';
 interface Status {
   mode: string;
   processes: Array<{ name: string; pid: number; port: number; healthy: boolean }>;
-  urls: { graphql: string; nginx: string | null; postgres: string; redis: string; chroma: string };
+  urls: { graphql: string; nginx: string | null; console: string; postgres: string; redis: string; chroma: string };
   cache: { enabled: boolean; reason: string | null; embedder: string | null } | null;
   rag: { llm: { provider: string; model: string } | null; schemaIndex: { phase: string; tables: number } } | null;
 }
@@ -64,7 +64,17 @@ describe('distrag up / status / down', () => {
     expect(status.code).toBe(0);
     const parsed = JSON.parse(status.stdout) as Status;
     expect(parsed.mode).toMatch(/^(SINGLE|CITUS)$/);
-    expect(Object.keys(parsed.urls).sort()).toEqual(['chroma', 'graphql', 'nginx', 'postgres', 'redis']);
+    expect(Object.keys(parsed.urls).sort()).toEqual(['chroma', 'console', 'graphql', 'nginx', 'postgres', 'redis']);
+    // The console link: the console's page on the stack's entry point, signed in by a 1-hour admin token.
+    const link = /^ {2}Console: {4}(\S+)#token=(\S+)$/m.exec(first.stdout);
+    expect(link?.[1]).toBe(parsed.urls.console);
+    expect(parsed.urls.console).toBe(new URL('/console/', parsed.urls.nginx ?? parsed.urls.graphql).toString());
+    const linkClaims = JSON.parse(Buffer.from(link![2]!.split('.')[1] ?? '', 'base64url').toString()) as { iat: number; exp: number; role: string };
+    expect({ role: linkClaims.role, ttl: linkClaims.exp - linkClaims.iat }).toEqual({ role: 'admin', ttl: 3600 });
+    const page = await fetch(parsed.urls.console);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    const session = await fetch(new URL('/console/api/session', parsed.urls.console), { headers: { authorization: `Bearer ${link![2]}` } });
+    expect(await session.json()).toMatchObject({ sub: 'dev-admin', role: 'admin', tenant: null });
     expect(parsed.urls.postgres).toMatch(/^postgresql:\/\/distrag_admin:.+@127\.0\.0\.1:\d+\/distrag$/);
     const names = parsed.processes.map((p) => p.name);
     expect(names).toEqual(expect.arrayContaining(['postgres-coordinator', 'redis', 'chroma', 'subgraph-data', 'subgraph-rag', 'subgraph-cache', 'subgraph-cluster', 'gateway']));

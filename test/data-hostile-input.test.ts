@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { adminQuery, gql, gqlData, gqlErrorCode, withAdmin } from './support/database.js';
+import { graphql, tokenFor } from './support/graphql-client.js';
 
 /** Hostile or oversized input gets a clear error (or is stored verbatim) and changes nothing else. */
 
@@ -37,6 +38,14 @@ describe('hostile values', () => {
     const data = await gqlData<{ studentsByPk: Record<string, unknown> }>('reader', '1', '{ studentsByPk(universityId: 1, studentId: "100001") { constructor: studentId toString: universityId hasOwnProperty: lastName } }');
     expect(Object.keys(data.studentsByPk)).toEqual(['constructor', 'toString', 'hasOwnProperty']);
     expect(data.studentsByPk.constructor).toBe('100001');
+  });
+
+  it('refuses an operationName the document does not define, or none among several, with BAD_USER_INPUT (not INTERNAL)', async () => {
+    const token = await tokenFor('reader', '1');
+    const unknown = await graphql('query Students { students(limit: 1) { studentId } }', { token, operationName: 'Universities' });
+    expect([unknown.status, unknown.body.errors?.[0]?.extensions?.code, unknown.body.errors?.[0]?.message]).toEqual([400, 'BAD_USER_INPUT', 'Unknown operation named "Universities".']);
+    const unnamed = await graphql('query A { universities { name } } query B { universities { city } }', { token });
+    expect([unnamed.status, unnamed.body.errors?.[0]?.extensions?.code]).toEqual([400, 'BAD_USER_INPUT']);
   });
 
   it('refuses fields that do not exist, whatever they are called', async () => {

@@ -29,7 +29,7 @@ function deepDataQuery(depth: number): string {
   return `{ ${inner} }`;
 }
 
-/** An introspection query whose `ofType` chain makes it `depth` fields deep. */
+/** An introspection query `depth` fields deep. */
 function deepIntrospection(depth: number): string {
   // __schema → types, then fields → type → fields … (each `fields` level multiplies the answer's
   // size), ending in `name`. `ofType` levels would not count (see operation-limits.ts).
@@ -80,8 +80,18 @@ describe('every subgraph enforces the operation limits itself', () => {
     expect(response.body.errors?.[0]?.message).toMatch(/over the limit of/);
   });
 
-  it('a subgraph without generated fields (cluster) refuses an over-deep introspection document', async () => {
+  it('a subgraph without generated fields (cluster) refuses an over-deep introspection document, and answers the standard one', async () => {
+    // Nested `fields` multiply an answer's size: graphql-js refuses more than a few levels of them
+    // (MaxIntrospectionDepthRule), below our depth limit; either refusal is BAD_USER_INPUT.
     const over = await graphql(deepIntrospection(maxDepth + 1), { url: subgraphUrl('cluster'), headers: signed('admin', null) });
+    expect(over.body.data ?? null).toBeNull();
+    expect(over.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(over.body.errors?.[0]?.message).toMatch(/exceeds the limit|Maximum introspection depth exceeded/);
+
+    const standard = await graphql(getIntrospectionQuery({ inputValueDeprecation: true }), { url: subgraphUrl('cluster'), headers: signed('admin', null) });
+    expect(standard.body.errors).toBeUndefined();
+    expect((standard.body.data as { __schema: { types: unknown[] } }).__schema.types.length).toBeGreaterThan(0);
+  });
     expect(over.body.data ?? null).toBeNull();
     expect(over.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(over.body.errors?.[0]?.message).toMatch(/exceeds the limit/);

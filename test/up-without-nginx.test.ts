@@ -42,7 +42,9 @@ describe('distrag up without NGINX', () => {
     const json = runCli(['status', '--json'], env);
     expect(json.code).toBe(0);
     const parsed = JSON.parse(json.stdout) as { processes: Array<{ name: string; healthy: boolean }>; urls: Record<string, string | null> };
-    expect(Object.keys(parsed.urls).sort()).toEqual(['chroma', 'graphql', 'nginx', 'postgres', 'redis']);
+    expect(Object.keys(parsed.urls).sort()).toEqual(['chroma', 'console', 'graphql', 'nginx', 'postgres', 'redis']);
+    // Without NGINX the console is the gateway's.
+    expect(parsed.urls.console).toBe(new URL('/console/', parsed.urls.graphql as string).toString());
     expect(parsed.urls.nginx).toBeNull();
     expect(parsed.processes.map((p) => p.name)).not.toContain('nginx');
     expect(parsed.processes.every((p) => p.healthy)).toBe(true);

@@ -7,7 +7,7 @@ export interface StackInfo {
   /** The PostgreSQL nodes (the coordinator, then the Citus workers), as last checked by `up`. */
   nodes: Array<{ name: string; host: string; port: number; role: 'coordinator' | 'worker'; healthy: boolean }>;
   /** `nginx` is null when nginx is not installed (optional: clients then use the gateway URL). */
-  urls: { graphql: string; nginx: string | null; postgres: string; redis: string; chroma: string };
+  urls: { graphql: string; nginx: string | null; console: string; postgres: string; redis: string; chroma: string };
 }
 
 export function writeStackInfo(file: string, info: StackInfo): void {

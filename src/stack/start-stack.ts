@@ -22,6 +22,7 @@ import { redisSpec } from './services/redis-service.js';
 import { serviceCredentials, type ServiceKind } from './service-credentials.js';
 import { ADDED_WORKER_MARK, LAYOUT_VERSION, stackLayout, type StackLayout } from './stack-layout.js';
 import { writeStackInfo, type StackInfo } from './stack-info.js';
+import { consoleUrl } from './console-link.js';
 
 export interface StartOptions {
   config: Config;
@@ -161,12 +162,15 @@ export async function startStack(options: StartOptions): Promise<StackInfo> {
     }
     if (config.DISTRAG_READY_NEEDS_BACKUP && config.DISTRAG_BACKUP_SCHEDULED) await waitForFirstBackups(`http://${host}:${config.DISTRAG_BACKUP_PORT}`, secrets.internalSecret, report, options.signal);
 
+    const graphqlUrl = `http://${host}:${config.DISTRAG_GATEWAY_PORT}/graphql`;
+    const nginxUrl = nginx ? `http://${host}:${config.DISTRAG_NGINX_PORT}/graphql` : null;
     const info: StackInfo = {
       mode,
       nodes: await checkNodes(mode, host, pgNodes, coordinatorUrl),
       urls: {
-        graphql: `http://${host}:${config.DISTRAG_GATEWAY_PORT}/graphql`,
-        nginx: nginx ? `http://${host}:${config.DISTRAG_NGINX_PORT}/graphql` : null,
+        graphql: graphqlUrl,
+        nginx: nginxUrl,
+        console: consoleUrl({ graphql: graphqlUrl, nginx: nginxUrl }),
         postgres: coordinatorUrl,
         redis: commonEnv.DISTRAG_REDIS_URL,
         chroma: commonEnv.DISTRAG_CHROMA_URL,

@@ -40,8 +40,7 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** The console's address as `distrag up` prints it: through NGINX when the stack runs it. */
 export function consoleBase(): string {
-  const { urls } = inject('stack').info;
-  return new URL('/console/', urls.nginx ?? urls.graphql).toString();
+  return inject('stack').info.urls.console;
 }
 
 export interface ConsolePage {

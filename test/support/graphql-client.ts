@@ -15,13 +15,13 @@ export function tokenFor(role: Role, tenant?: string): Promise<string> {
 }
 
 /** POSTs an operation to a GraphQL URL (the gateway by default). */
-export async function graphql(query: string, options: { token?: string; url?: string; headers?: Record<string, string>; variables?: unknown } = {}): Promise<GraphqlResponse> {
+export async function graphql(query: string, options: { token?: string; url?: string; headers?: Record<string, string>; variables?: unknown; operationName?: string } = {}): Promise<GraphqlResponse> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const response = await fetch(options.url ?? inject('stack').info.urls.graphql, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ query, variables: options.variables }),
+    body: JSON.stringify({ query, variables: options.variables, operationName: options.operationName }),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as GraphqlResponse['body'] };
 }

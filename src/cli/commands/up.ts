@@ -1,6 +1,7 @@
 import type { Config } from '../../config/config.js';
 import { signUserToken } from '../../auth/user-token.js';
 import { formatDuration } from '../../config/duration.js';
+import { CONSOLE_LINK_TTL_SECONDS, consoleLink } from '../../stack/console-link.js';
 import { managerFor, stopStack } from '../../stack/stack-control.js';
 import { startStack, StackError } from '../../stack/start-stack.js';
 import { CliError } from '../cli-error.js';
@@ -38,9 +39,13 @@ export async function upCommand(args: string[], config: Config): Promise<number>
   // The dev token lives as long as tokens may (DISTRAG_MAX_TOKEN_TTL) and carries the configured issuer, audience and namespace.
   const { maxTtlSeconds, issuer, audience, claimsNamespace } = config.tokens;
   const token = await signUserToken(secrets.jwtSecret, { sub: 'dev-admin', role: 'admin' }, maxTtlSeconds, { issuer, audience, claimsNamespace });
+  const consoleTtl = Math.min(CONSOLE_LINK_TTL_SECONDS, maxTtlSeconds);
+  const consoleToken = await signUserToken(secrets.jwtSecret, { sub: 'dev-admin', role: 'admin' }, consoleTtl, { issuer, audience, claimsNamespace });
   const workerNodes = info.nodes.filter((n) => n.role === 'worker');
   const citus = workerNodes.length === 0 ? '' : `: coordinator :${info.nodes[0]!.port}, ${workerNodes.length} worker${workerNodes.length > 1 ? 's' : ''} (${workerNodes.map((w) => `${w.name} :${w.port} ${w.healthy ? 'healthy' : 'NOT REACHABLE'}`).join(', ')})`;
   console.log(`DistRAG is up (mode ${info.mode}${citus}).
+  Console:    ${consoleLink(info.urls.console, consoleToken)}
+              (signs in as admin for ${formatDuration(consoleTtl)}; then sign in with a token from \`npx distrag token\`)
   GraphQL:    ${info.urls.graphql}${info.urls.nginx ? `\n  via NGINX:  ${info.urls.nginx}` : ''}
   PostgreSQL: ${info.urls.postgres}
   Redis:      ${info.urls.redis}

@@ -11,7 +11,7 @@ export function TenantPicker({ value, onChange, allLabel = 'all tenants' }: { va
   return (
     <label className="tenant-picker">
       tenant{' '}
-      <input data-testid="tenant" value={value} onChange={(e) => onChange(e.target.value.trim())} placeholder={allLabel} size={10} pattern="[A-Za-z0-9_-]{0,64}" />
+      <input data-testid="tenant" value={value} onChange={(e) => onChange(e.target.value.trim())} placeholder={allLabel} size={10} pattern="[A-Za-z0-9_\-]{0,64}" />
     </label>
   );
 }
