@@ -226,6 +226,18 @@ describe('compose.yaml', () => {
     }
   });
 
+  it('builds the web console into the image, with the benchmark results its Benchmarks panel shows', () => {
+    const dockerfile = read('docker/Dockerfile');
+    // `npm run build` builds the console (vite) into dist/console; dist/ is copied whole.
+    expect(JSON.parse(read('package.json')).scripts.build).toMatch(/npm run build:console$/);
+    expect(dockerfile).toMatch(/^RUN npm run build && /m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/bench\/results \.\/bench\/results$/m);
+    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+    expect(ignored).not.toContain('bench/results');
+    expect(ignored).not.toContain('gateway');
+  });
+
   it('runs a distrag CLI command in every DistRAG container, the image\'s entrypoint being the CLI', () => {
     expect(read('docker/Dockerfile')).toMatch(/^ENTRYPOINT \["node", "--enable-source-maps", "\/app\/bin\/distrag\.js"\]$/m);
     for (const [name, s] of nodeServices) {

@@ -116,6 +116,11 @@ describe.skipIf(browserMissing)('console: sign-in and access', () => {
     const page = await fetch(base);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'.*script-src 'self';.*connect-src 'self'.*frame-ancestors 'none'/);
+    // The built files: hashed names cached for good, compressed when the browser takes gzip.
+    const script = /<script type="module" crossorigin src="(\/console\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(new URL(script!, base), { headers: { 'accept-encoding': 'gzip' } });
+    expect([asset.status, asset.headers.get('cache-control'), asset.headers.get('content-encoding'), asset.headers.get('content-type')]).toEqual([200, 'public, max-age=31536000, immutable', 'gzip', 'text/javascript; charset=utf-8']);
     expect(await fetch(new URL('/console/api/session', base)).then((r) => r.status)).toBe(401);
     expect(await fetch(new URL('/console/api/benchmarks', base)).then((r) => r.status)).toBe(401);
     // Paths sent as written (fetch would resolve the dots), to NGINX and to a gateway directly.

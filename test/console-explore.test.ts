@@ -51,6 +51,8 @@ describe.skipIf(browserMissing)('console: Explore (GraphiQL)', () => {
     expect(n).toBeGreaterThan(0);
     expect(data.data.studentsAggregate.count).toBe(n);
     expect(data.data.students).toEqual([{ universityId: 2 }, { universityId: 2 }, { universityId: 2 }]);
+    await page.click('.graphiql-toolbar button[aria-label^="Prettify"]');
+    await waitForText(page, '.graphiql-query-editor', /query Mine \{\s+studentsAggregate/);
     await screenshot(page, 'explore');
     expect(problems).toEqual([]);
     await page.close();
