@@ -605,9 +605,9 @@ describe('docker/', () => {
     }
   });
 
-  it('.dockerignore keeps local state out of the build context', () => {
+  it('.dockerignore keeps local state and test output out of the build context', () => {
     const ignored = read('.dockerignore').split('\n').map((l) => l.trim().replace(/^\//, '').replace(/\/$/, ''));
-    for (const entry of ['node_modules', 'dist', '.distrag', 'bench/results', '.env']) expect(ignored).toContain(entry);
+    for (const entry of ['node_modules', 'dist', '.distrag', 'test-results', '.env']) expect(ignored).toContain(entry);
   });
 
   it('.env.example names every variable compose.yaml reads, and holds no secret', () => {
