@@ -57,5 +57,5 @@ export function isMoving(rebalance: Pick<Rebalance, 'state'>): boolean {
 
 /** Why the Citus-only actions cannot run, or null when they can. */
 export function citusOnlyReason(mode: Cluster['mode']): string | null {
-  return mode === 'SINGLE' ? 'Needs Citus: this cluster runs in SINGLE mode (one PostgreSQL node, no shards).' : null;
+  return mode === 'SINGLE' ? 'Needs Citus: this cluster runs in SINGLE mode.' : null;
 }
