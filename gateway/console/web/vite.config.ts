@@ -32,6 +32,9 @@ export default defineConfig({
       ['/graphql', '/console/api'].map((prefix) => [prefix, { target: process.env.DISTRAG_CONSOLE_GATEWAY ?? 'http://127.0.0.1:8080', ws: prefix === '/graphql' }]),
     ),
   },
+  // GraphiQL's worker setup imports Monaco's workers with `?worker`, which the dev server's
+  // dependency pre-bundling cannot read: served as they are instead.
+  optimizeDeps: { exclude: ['graphiql/setup-workers/vite', '@graphiql/react/setup-workers/vite'] },
   esbuild: { jsx: 'automatic' },
   worker: { format: 'es' },
 });
