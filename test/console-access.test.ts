@@ -1,9 +1,8 @@
 import http from 'node:http';
 import { SignJWT } from 'jose';
-import type { Browser } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { signUserToken } from '../src/auth/user-token.js';
-import { browserMissing, consoleBase, launchBrowser, openConsole, screenshot, showPanel, textOf } from './support/browser.js';
+import { browserMissing, sharedBrowser, consoleBase, openConsole, screenshot, showPanel, textOf } from './support/browser.js';
 import { tokenFor } from './support/graphql-client.js';
 
 /**
@@ -26,16 +25,10 @@ function rawGet(origin: string, path: string): Promise<{ status: number; body: s
 const PANELS = ['ask', 'explore', 'live', 'cache', 'cluster', 'benchmarks'];
 
 describe.skipIf(browserMissing)('console: sign-in and access', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = sharedBrowser();
 
   it('without a token shows the sign-in page; a pasted token signs in', async () => {
-    const { page, problems } = await openConsole(browser);
+    const { page, problems } = await openConsole(browser());
     await page.waitForSelector('[data-testid="sign-in"]');
     expect(await page.$('[data-testid="sign-in-error"]')).toBeNull();
     await screenshot(page, 'sign-in');
@@ -54,14 +47,14 @@ describe.skipIf(browserMissing)('console: sign-in and access', () => {
   });
 
   it('a bad token lands on the sign-in page with the reason, and the link token leaves the address bar', async () => {
-    const garbage = await openConsole(browser, { token: 'not-a-token', waitSignedIn: false });
+    const garbage = await openConsole(browser(), { token: 'not-a-token', waitSignedIn: false });
     expect(await textOf(garbage.page, '[data-testid="sign-in-error"]')).toMatch(/not a token/);
     expect(garbage.page.url()).not.toContain('token=');
     await garbage.page.close();
 
     // Well formed, signed with another secret: the gateway refuses it.
     const forged = await signUserToken('another-secret-of-at-least-32-bytes!!', { sub: 'mallory', role: 'admin' });
-    const refused = await openConsole(browser, { token: forged, waitSignedIn: false });
+    const refused = await openConsole(browser(), { token: forged, waitSignedIn: false });
     expect(await textOf(refused.page, '[data-testid="sign-in-error"]')).toMatch(/^The gateway refused the token: invalid token/);
     expect(await refused.page.$('[data-testid="who"]')).toBeNull();
     expect(refused.page.url()).not.toContain(forged);
@@ -73,14 +66,14 @@ describe.skipIf(browserMissing)('console: sign-in and access', () => {
     const secret = new TextEncoder().encode(inject('stack').jwtSecret);
     const now = Math.floor(Date.now() / 1000);
     const shortLived = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('brief').setIssuedAt(now).setExpirationTime(now + 3).sign(secret);
-    const { page } = await openConsole(browser, { token: shortLived });
+    const { page } = await openConsole(browser(), { token: shortLived });
     expect(await textOf(page, '[data-testid="who"]')).toBe('admin · all tenants');
     expect(await textOf(page, '[data-testid="sign-in-error"]', 10_000)).toMatch(/expired/);
     await page.close();
   });
 
   it('a tenant token cannot open the Cluster panel, and asks the gateway nothing about the cluster', async () => {
-    const { page, problems } = await openConsole(browser, { token: await tokenFor('reader', '3') });
+    const { page, problems } = await openConsole(browser(), { token: await tokenFor('reader', '3') });
     const bodies: string[] = [];
     page.on('request', (request) => bodies.push(request.postData() ?? ''));
     expect(await page.$('[data-testid="nav-cluster"]')).toBeNull();
@@ -95,7 +88,7 @@ describe.skipIf(browserMissing)('console: sign-in and access', () => {
   });
 
   it('loads every panel from the gateway alone (no CDN): nothing is fetched from another origin', async () => {
-    const { page, problems } = await openConsole(browser, { token: await tokenFor('admin') });
+    const { page, problems } = await openConsole(browser(), { token: await tokenFor('admin') });
     const origin = new URL(consoleBase()).origin;
     const elsewhere: string[] = [];
     page.on('request', (request) => {

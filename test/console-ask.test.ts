@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Browser } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { browserMissing, launchBrowser, openConsole, screenshot, textOf, waitForText } from './support/browser.js';
+import { describe, expect, inject, it } from 'vitest';
+import { browserMissing, sharedBrowser, openConsole, screenshot, textOf, waitForText } from './support/browser.js';
 import { adminQuery, gqlData } from './support/database.js';
 import { tokenFor } from './support/graphql-client.js';
 import { llmCalls, scriptLlm } from './support/scripted-llm.js';
@@ -15,13 +14,7 @@ const marker = () => `q${randomUUID().slice(0, 8)}`;
 const sqlReply = (sql: string) => ({ text: JSON.stringify({ sql }) });
 
 describe.skipIf(browserMissing)('console: Ask', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = sharedBrowser();
 
   it('asks through the UI: the answer, the SQL highlighted, the rows, a cache miss then a hit, every stage timed', async () => {
     const m = marker();
@@ -30,7 +23,7 @@ describe.skipIf(browserMissing)('console: Ask', () => {
     const expected = await adminQuery<{ department_id: number; students: string }>(
       'SELECT department_id, count(*)::text AS students FROM students WHERE university_id = 1 GROUP BY department_id ORDER BY department_id',
     );
-    const { page, problems } = await openConsole(browser, { token: await tokenFor('reader', '1'), panel: 'ask' });
+    const { page, problems } = await openConsole(browser(), { token: await tokenFor('reader', '1'), panel: 'ask' });
 
     const question = `How many students are in each department? ${m}`;
     await page.type('[data-testid="question"]', question);
@@ -68,7 +61,7 @@ describe.skipIf(browserMissing)('console: Ask', () => {
     const m = marker();
     const sql = 'SELECT count(*) AS courses FROM courses';
     await scriptLlm(control(), { when: m, stage: 'sql', replies: [sqlReply(sql)] });
-    const { page, problems } = await openConsole(browser, { token: await tokenFor('admin'), panel: 'ask' });
+    const { page, problems } = await openConsole(browser(), { token: await tokenFor('admin'), panel: 'ask' });
     const question = `How many courses are there? ${m}`;
     await page.type('[data-testid="question"]', question);
     await page.type('[data-testid="tenant"]', '2');
@@ -87,7 +80,7 @@ describe.skipIf(browserMissing)('console: Ask', () => {
   });
 
   it('shows the error code and message when the question is refused', async () => {
-    const { page, problems } = await openConsole(browser, { token: await tokenFor('reader', '1'), panel: 'ask' });
+    const { page, problems } = await openConsole(browser(), { token: await tokenFor('reader', '1'), panel: 'ask' });
     // No scripted SQL: the LLM declines, and the pipeline says so.
     await page.type('[data-testid="question"]', `What is the meaning of life? ${marker()}`);
     await page.click('[data-testid="ask"]');

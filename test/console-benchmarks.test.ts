@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { asBenchResult, type BenchResult } from '../bench/bench-result.js';
 import { benchResultsDir } from '../src/paths.js';
-import { browserMissing, consoleBase, launchBrowser, openConsole, screenshot } from './support/browser.js';
+import { browserMissing, sharedBrowser, consoleBase, openConsole, screenshot } from './support/browser.js';
 import { tokenFor } from './support/graphql-client.js';
 
 /**
@@ -41,13 +40,7 @@ function plotsOnDisk(): string[] {
 }
 
 describe.skipIf(browserMissing)('console: Benchmarks panel', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = sharedBrowser();
 
   it('answers 401 to its API without a token', async () => {
     expect((await fetch(new URL('api/benchmarks', consoleBase()))).status).toBe(401);
@@ -59,7 +52,7 @@ describe.skipIf(browserMissing)('console: Benchmarks panel', () => {
     const results = resultsOnDisk();
     const benchmarks = [...new Set(results.map((r) => r.benchmark))].sort();
     const plots = plotsOnDisk();
-    const { page, problems } = await openConsole(browser, { token: await tokenFor('reader', '1'), panel: 'benchmarks' });
+    const { page, problems } = await openConsole(browser(), { token: await tokenFor('reader', '1'), panel: 'benchmarks' });
     try {
       if (benchmarks.length === 0) {
         await page.waitForSelector('[data-testid="bench-empty"]');

@@ -1,6 +1,6 @@
-import type { Browser, Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserMissing, launchBrowser, openConsole, screenshot, textOf, waitForText } from './support/browser.js';
+import { browserMissing, sharedBrowser, openConsole, screenshot, textOf, waitForText } from './support/browser.js';
 import { graphql, tokenFor } from './support/graphql-client.js';
 
 /**
@@ -65,18 +65,16 @@ async function setField(page: Page, testId: string, value: string): Promise<void
 }
 
 describe.skipIf(browserMissing)('console: Cache panel', () => {
-  let browser: Browser;
+  const browser = sharedBrowser();
   let enabled = true;
   let disabledReason: string | null = null;
 
   beforeAll(async () => {
     admin = await tokenFor('admin');
-    browser = await launchBrowser();
     await data('mutation ($tenant: ID) { flushCache(tenant: $tenant) }', { tenant: TENANT });
     ({ enabled, disabledReason } = await stats());
   });
   afterAll(async () => {
-    await browser?.close();
     if (enabled) await data('mutation ($tenant: ID) { flushCache(tenant: $tenant) }', { tenant: TENANT });
   });
 
@@ -89,7 +87,7 @@ describe.skipIf(browserMissing)('console: Cache panel', () => {
       expect((await data<{ cacheLookup: { cached: string } }>(lookup, { q: QUESTIONS[0]![0] }, reader)).cacheLookup.cached).toBe('HIT');
       expect((await data<{ cacheLookup: { cached: string } }>(lookup, { q: 'Which professors teach on Mondays in the console test?' }, reader)).cacheLookup.cached).toBe('MISS');
     }
-    const { page, problems } = await openConsole(browser, { token: admin, panel: 'cache' });
+    const { page, problems } = await openConsole(browser(), { token: admin, panel: 'cache' });
     try {
       await page.type('[data-testid="tenant"]', TENANT);
       if (!enabled) {
@@ -139,7 +137,7 @@ describe.skipIf(browserMissing)('console: Cache panel', () => {
 
       // Flush through the inline confirmation: the server then holds none of the tenant's entries.
       await page.click('[data-testid="flush"]');
-      await waitForText(page, '[data-testid="flush-confirm-box"]', new RegExp(`${QUESTIONS.length} entries of tenant ${TENANT}`));
+      await waitForText(page, '[data-testid="flush-confirm-step"]', new RegExp(`${QUESTIONS.length} entries of tenant ${TENANT}`));
       await page.click('[data-testid="flush-confirm"]');
       await waitForText(page, '[data-testid="flush-result"]', new RegExp(`^${QUESTIONS.length} entries removed$`));
       expect(await entries()).toEqual([]);
@@ -156,7 +154,7 @@ describe.skipIf(browserMissing)('console: Cache panel', () => {
   it('a reader token sees its own tenant only, the policy without the form, and Flush disabled', async () => {
     if (enabled) await storeAll();
     const reader = await tokenFor('reader', TENANT);
-    const { page, problems } = await openConsole(browser, { token: reader, panel: 'cache' });
+    const { page, problems } = await openConsole(browser(), { token: reader, panel: 'cache' });
     try {
       expect(await textOf(page, '[data-testid="who"]')).toMatch(new RegExp(`tenant ${TENANT}`));
       expect(await page.$('[data-testid="tenant"]')).toBeNull();

@@ -1,6 +1,6 @@
-import type { Browser, Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { browserMissing, launchBrowser, openConsole, screenshot, textOf, waitForText } from './support/browser.js';
+import type { Page } from 'puppeteer-core';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { browserMissing, sharedBrowser, openConsole, screenshot, textOf, waitForText } from './support/browser.js';
 import { graphql, tokenFor } from './support/graphql-client.js';
 
 // The web console's Cluster panel (admins only) against the shared stack: what it shows is what
@@ -73,20 +73,15 @@ async function waitForServerBackups(page: Page, token: string, timeout = 30_000)
 
 describe.skipIf(browserMissing)('console: the Cluster panel', () => {
   const mode = inject('stack').info.mode;
-  let browser: Browser;
+  const browser = sharedBrowser();
   let token: string;
 
   beforeAll(async () => {
-    browser = await launchBrowser();
     token = await tokenFor('admin');
   });
 
-  afterAll(async () => {
-    await browser?.close();
-  });
-
   it('shows the mode, the nodes with their status and shards, the chart and the backups as the server answers them', async () => {
-    const { page, problems } = await openConsole(browser, { token, panel: 'cluster' });
+    const { page, problems } = await openConsole(browser(), { token, panel: 'cluster' });
     const server = await serverCluster(token);
     expect(server.mode).toBe(mode);
     expect(server.nodes).toHaveLength(mode === 'CITUS' ? 3 : 1);
@@ -114,7 +109,7 @@ describe.skipIf(browserMissing)('console: the Cluster panel', () => {
   });
 
   it('takes a backup of the coordinator from its Back up button: listed by the server and in the panel, verified', { timeout: 180_000 }, async () => {
-    const { page, problems } = await openConsole(browser, { token, panel: 'cluster' });
+    const { page, problems } = await openConsole(browser(), { token, panel: 'cluster' });
     const before = new Set((await waitForServerBackups(page, token)).map((b) => b.id));
 
     await page.click('[data-testid="backup-coordinator"]');
@@ -144,7 +139,7 @@ describe.skipIf(browserMissing)('console: the Cluster panel', () => {
   });
 
   it.runIf(mode === 'CITUS')('runs a rebalance from its button and shows it finished, as the server reports it', { timeout: 180_000 }, async () => {
-    const { page, problems } = await openConsole(browser, { token, panel: 'cluster' });
+    const { page, problems } = await openConsole(browser(), { token, panel: 'cluster' });
     await textOf(page, '[data-testid="rebalance-state"]');
     const button = await page.waitForSelector('[data-testid="rebalance-button"]:not([disabled])', { timeout: 30_000 });
     await button!.click();
@@ -169,7 +164,7 @@ describe.skipIf(browserMissing)('console: the Cluster panel', () => {
   });
 
   it.runIf(mode === 'SINGLE')('disables the Citus-only actions in SINGLE mode with the reason, as the server refuses them', async () => {
-    const { page, problems } = await openConsole(browser, { token, panel: 'cluster' });
+    const { page, problems } = await openConsole(browser(), { token, panel: 'cluster' });
     await textOf(page, '[data-testid="rebalance-state"]');
     expect(await page.$eval('[data-testid="rebalance-button"]', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
     expect(await textOf(page, '[data-testid="rebalance-disabled-reason"]')).toMatch(/SINGLE mode/);

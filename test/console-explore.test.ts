@@ -1,6 +1,5 @@
-import type { Browser } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserMissing, launchBrowser, openConsole, screenshot, waitForText } from './support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { browserMissing, sharedBrowser, openConsole, screenshot, waitForText } from './support/browser.js';
 import { adminQuery } from './support/database.js';
 import { tokenFor } from './support/graphql-client.js';
 
@@ -33,16 +32,10 @@ async function run(page: import('puppeteer-core').Page): Promise<void> {
 }
 
 describe.skipIf(browserMissing)('console: Explore (GraphiQL)', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = sharedBrowser();
 
   it("runs a query with the console's token: a tenant sees its own rows", async () => {
-    const { page, problems } = await openConsole(browser, { token: await tokenFor('reader', '2'), panel: 'explore' });
+    const { page, problems } = await openConsole(browser(), { token: await tokenFor('reader', '2'), panel: 'explore' });
     await page.waitForSelector('.graphiql-query-editor .monaco-editor', { timeout: 30_000 });
     await replaceQuery(page, 'Mine', 'query Mine { studentsAggregate { count } students(limit: 3) { universityId } }');
     await run(page);
@@ -59,7 +52,7 @@ describe.skipIf(browserMissing)('console: Explore (GraphiQL)', () => {
   });
 
   it('runs a subscription over graphql-ws: a plain-SQL write shows up in the result pane', async () => {
-    const { page, problems } = await openConsole(browser, { token: await tokenFor('reader', '2'), panel: 'explore' });
+    const { page, problems } = await openConsole(browser(), { token: await tokenFor('reader', '2'), panel: 'explore' });
     await page.waitForSelector('.graphiql-query-editor .monaco-editor', { timeout: 30_000 });
     await replaceQuery(page, 'Watch', 'subscription Watch { dataChanged(tables: ["students"]) { table op tenant } }');
     await run(page);

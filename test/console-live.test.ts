@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserMissing, launchBrowser, openConsole, screenshot, waitForText } from './support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { browserMissing, sharedBrowser, openConsole, screenshot, waitForText } from './support/browser.js';
 import { adminQuery } from './support/database.js';
 import { tokenFor } from './support/graphql-client.js';
 
@@ -11,7 +11,7 @@ import { tokenFor } from './support/graphql-client.js';
 const dataRow = (tenant: string) => `[data-testid="events"] tr[data-kind="data"][data-table="public.students"][data-tenant="${tenant}"]`;
 
 async function openLive(browser: Browser, token: string): Promise<{ page: Page; problems: string[] }> {
-  const opened = await openConsole(browser, { token, panel: 'live' });
+  const opened = await openConsole(browser(), { token, panel: 'live' });
   await waitForText(opened.page, '[data-testid="feed-status"]', /^live$/);
   return opened;
 }
@@ -22,17 +22,11 @@ async function touchStudents(tenant: number): Promise<void> {
 }
 
 describe.skipIf(browserMissing)('console: Live', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = sharedBrowser();
 
   it("shows a plain-SQL write's dataChanged within 1 s, only to the tenant it concerns", async () => {
-    const admin = await openLive(browser, await tokenFor('admin'));
-    const reader = await openLive(browser, await tokenFor('reader', '2'));
+    const admin = await openLive(browser(), await tokenFor('admin'));
+    const reader = await openLive(browser(), await tokenFor('reader', '2'));
 
     // Tenant 1's write reaches the admin first; the reader (tenant 2) must never get it.
     await touchStudents(1);
@@ -65,7 +59,7 @@ describe.skipIf(browserMissing)('console: Live', () => {
 
   it('shows a schema change (DDL from plain SQL) as a schema event', async () => {
     const [{ comment } = { comment: null }] = await adminQuery<{ comment: string | null }>("SELECT obj_description('public.universities'::regclass, 'pg_class') AS comment");
-    const { page, problems } = await openLive(browser, await tokenFor('admin'));
+    const { page, problems } = await openLive(browser(), await tokenFor('admin'));
     try {
       await adminQuery(`COMMENT ON TABLE public.universities IS 'console live test'`);
       const row = await page.waitForSelector('[data-testid="events"] tr[data-kind="schema"][data-table="public.universities"]', { timeout: 10_000 });

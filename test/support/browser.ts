@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { findExecutable } from '../../scripts/system-requirements.mjs';
 import { projectRoot } from '../../src/paths.js';
 
@@ -36,6 +36,21 @@ export async function launchBrowser(): Promise<Browser> {
     args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-dev-shm-usage', '--disable-gpu', '--no-first-run', '--no-default-browser-check'],
     defaultViewport: { width: 1280, height: 860 },
   });
+}
+
+/** One Chromium for the calling file's tests: launched before them, closed after. Call it in a describe. */
+export function sharedBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('the browser is not launched yet: use it inside a test');
+    return browser;
+  };
 }
 
 /** The console's address as `distrag up` prints it: through NGINX when the stack runs it. */

@@ -1,5 +1,6 @@
 import { useCallback, useState } from 'react';
 import { useAction } from '../../api/use-query';
+import { ConfirmStep } from '../../components/confirm-step';
 import { ErrorNote } from '../../components/error-note';
 import { useConsole } from '../../console-context';
 import { FLUSH_MUTATION, plural } from './cache-api';
@@ -48,15 +49,9 @@ export function FlushControl({ tenant, scopeLabel, entries, onFlushed }: { tenan
           Flush {scopeLabel}
         </button>
       ) : (
-        <span className="cache-confirm" data-testid="flush-confirm-box">
-          Remove {entries === null ? 'every entry' : `all ${plural(entries, 'entry', 'entries')}`} of {scopeLabel}?{' '}
-          <button type="button" className="danger" data-testid="flush-confirm" disabled={action.pending} onClick={() => void confirm()}>
-            {action.pending ? 'Flushing…' : 'Yes, flush'}
-          </button>{' '}
-          <button type="button" className="secondary" data-testid="flush-cancel" disabled={action.pending} onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </span>
+        <ConfirmStep testId="flush" pending={action.pending} confirmLabel={action.pending ? 'Flushing…' : 'Yes, flush'} onConfirm={() => void confirm()} onCancel={() => setConfirming(false)}>
+          Remove {entries === null ? 'every entry' : `all ${plural(entries, 'entry', 'entries')}`} of {scopeLabel}?
+        </ConfirmStep>
       )}
       {action.result !== null && !confirming && (
         <span className="badge ok cache-flushed" data-testid="flush-result">

@@ -3,7 +3,7 @@ import { useAction } from '../../api/use-query';
 import { ErrorNote } from '../../components/error-note';
 import { useConsole } from '../../console-context';
 import { clusterApi, type NodeView } from './cluster-api';
-import { ConfirmStep } from './confirm-step';
+import { ConfirmStep } from '../../components/confirm-step';
 import { age, humanBytes, shortTime } from './format';
 
 const COLUMNS = ['Node', 'Address', 'Role', 'Status', 'Shards', 'Size', 'Last backup', 'Actions'];
