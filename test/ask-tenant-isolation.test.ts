@@ -56,7 +56,7 @@ async function askError(tenant: string, sql: string): Promise<{ code?: string; m
     (e: unknown) => e as { code?: string; message: string },
   );
   if (error instanceof Error && !('code' in error)) throw error;
-  return error;
+  return error as { code?: string; message: string };
 }
 
 async function askScope(tenant: string | null, on: AskConnections = asks): Promise<Scope> {

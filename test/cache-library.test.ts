@@ -28,7 +28,7 @@ async function openCache(env: Record<string, string> = {}, state: EmbedderState 
 
 async function closeCache(cache: SemanticCache): Promise<void> {
   const i = opened.findIndex((o) => o.cache === cache);
-  const [{ bus, redis }] = opened.splice(i, 1) as [{ bus: EventBus; redis: Redis }];
+  const [{ bus, redis }] = opened.splice(i, 1) as [{ cache: SemanticCache; bus: EventBus; redis: Redis }];
   await cache.close();
   await bus.close();
   redis.disconnect();

@@ -11,7 +11,7 @@ import { tokenFor } from './support/graphql-client.js';
 const dataRow = (tenant: string) => `[data-testid="events"] tr[data-kind="data"][data-table="public.students"][data-tenant="${tenant}"]`;
 
 async function openLive(browser: Browser, token: string): Promise<{ page: Page; problems: string[] }> {
-  const opened = await openConsole(browser(), { token, panel: 'live' });
+  const opened = await openConsole(browser, { token, panel: 'live' });
   await waitForText(opened.page, '[data-testid="feed-status"]', /^live$/);
   return opened;
 }

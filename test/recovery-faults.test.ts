@@ -277,7 +277,7 @@ describe('recovery: faults under write load, zero acknowledged commits lost', ()
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ query: '{ universities { universityId } }' }),
-      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { data?: { universities?: unknown[] }; errors?: unknown } }), (e: Error) => ({ status: 0, body: { errors: e.message } }));
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { data?: { universities?: unknown[] }; errors?: unknown } }), (e: Error) => ({ status: 0, body: { errors: e.message } as { data?: { universities?: unknown[] }; errors?: unknown } }));
       if (response.status === 200 && Array.isArray(response.body.data?.universities)) return;
       last = JSON.stringify(response.body).slice(0, 300);
       if (Date.now() > deadline) throw new Error(`the API did not serve again within 60 s: ${last}`);

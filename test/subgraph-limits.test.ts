@@ -92,12 +92,4 @@ describe('every subgraph enforces the operation limits itself', () => {
     expect(standard.body.errors).toBeUndefined();
     expect((standard.body.data as { __schema: { types: unknown[] } }).__schema.types.length).toBeGreaterThan(0);
   });
-    expect(over.body.data ?? null).toBeNull();
-    expect(over.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(over.body.errors?.[0]?.message).toMatch(/exceeds the limit/);
-
-    const atLimit = await graphql(deepIntrospection(maxDepth), { url: subgraphUrl('cluster'), headers: signed('admin', null) });
-    expect(atLimit.body.errors).toBeUndefined();
-    expect((atLimit.body.data as { __schema: { types: unknown[] } }).__schema.types.length).toBeGreaterThan(0);
-  });
 });
