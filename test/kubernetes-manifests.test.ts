@@ -605,7 +605,7 @@ describe('deploy/kubernetes', () => {
     expect(env.DISTRAG_PG_BIN).toBe('/usr/lib/postgresql/17/bin');
   });
 
-  it('puts 2+ gateways behind an ingress-nginx Ingress: /graphql, /healthz, /readyz, long timeouts for subscriptions, retries before sending only', () => {
+  it('puts 2+ gateways behind an ingress-nginx Ingress: /graphql, /console, /healthz, /readyz, long timeouts for subscriptions, retries before sending only', () => {
     for (const layout of layouts) {
       expect(workload(layout, 'gateway')!.replicas, `${layout.name} gateway replicas`).toBeGreaterThanOrEqual(2);
       const ingress = objectsOf(layout, 'Ingress');
@@ -613,7 +613,7 @@ describe('deploy/kubernetes', () => {
       const spec = ingress[0]!.spec as { ingressClassName?: string; rules: Array<{ http: { paths: Array<{ path: string; backend: { service: { name: string } } }> } }> };
       expect(spec.ingressClassName).toBe('nginx');
       const paths = spec.rules.flatMap((r) => r.http.paths);
-      expect(paths.map((p) => p.path).sort()).toEqual(['/graphql', '/healthz', '/readyz']);
+      expect(paths.map((p) => p.path).sort()).toEqual(['/console', '/graphql', '/healthz', '/readyz']);
       for (const p of paths) expect(p.backend.service.name, p.path).toBe('gateway');
       const annotations = (ingress[0]!.metadata as { annotations: Record<string, string> }).annotations;
       // Above the graphql-ws keep-alive ping interval (DISTRAG_WS_PING_MS, default 15 s).
