@@ -131,10 +131,17 @@ describe('gateway endpoints and limits', () => {
   });
 
   it('rejects an operation deeper than the depth limit with BAD_USER_INPUT', async () => {
-    const deep = `{ __schema { types { fields { type { ${'ofType { '.repeat(12)}name${' }'.repeat(12)} } } } } }`;
-    const { body } = await graphql(deep, { token: await tokenFor('admin') });
+    // students → department → students … 13 fields deep (the limit is 12).
+    let inner = 'studentId';
+    for (let level = 12; level >= 1; level--) inner = level % 2 === 1 ? `students(limit: 1) { ${inner} }` : `department { ${inner} }`;
+    const { body } = await graphql(`{ ${inner} }`, { token: await tokenFor('reader', '1') });
     expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(body.errors?.[0]?.message).toMatch(/depth/);
+    expect(body.errors?.[0]?.message).toBe('operation depth 13 exceeds the limit of 12');
+    // Introspection's `ofType` chain is one object per level, not depth; nested `fields` (what
+    // multiplies an answer) are refused by graphql-js's introspection depth rule.
+    const nestedFields = await graphql('{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }', { token: await tokenFor('admin') });
+    expect(nestedFields.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(nestedFields.body.errors?.[0]?.message).toMatch(/depth/);
   });
 
   it('answers malformed GraphQL with BAD_USER_INPUT and no stack trace', async () => {
