@@ -16,11 +16,15 @@ export interface LiveDataSchemaOptions extends ReadCatalogOptions {
 
 type Phase = 'idle' | 'running' | 'stopped';
 
+const SECURING_RETRY_FIRST_MS = 1_000;
+const SECURING_RETRY_MAX_MS = 30_000;
+
 /**
  * The data subgraph's schema, kept in step with the database: the catalog fingerprint is polled,
  * and on a change every table is secured (row-level security, grants) before the API is rebuilt
  * from the catalog and listeners are told. A build that fails keeps the previous schema and is not
- * retried until the catalog changes again.
+ * retried until the catalog changes again. A table that could not be secured because another
+ * transaction held a lock on it (see secureTables) is tried again after a short, growing delay.
  */
 export class LiveDataSchema implements SubgraphSchemaSource {
   private phase: Phase = 'idle';
@@ -31,6 +35,8 @@ export class LiveDataSchema implements SubgraphSchemaSource {
   private readonly listeners: Array<() => void> = [];
   private timers: NodeJS.Timeout[] = [];
   private busy: Promise<void> = Promise.resolve();
+  private securingRetry: NodeJS.Timeout | null = null;
+  private securingDelayMs = SECURING_RETRY_FIRST_MS;
 
   constructor(private readonly catalog: pg.Pool, private readonly options: LiveDataSchemaOptions, private readonly log: Logger) {}
 
@@ -49,6 +55,7 @@ export class LiveDataSchema implements SubgraphSchemaSource {
   async stop(): Promise<void> {
     this.phase = 'stopped';
     for (const timer of this.timers) clearInterval(timer);
+    if (this.securingRetry) clearTimeout(this.securingRetry);
     await this.busy;
   }
 
@@ -99,7 +106,8 @@ export class LiveDataSchema implements SubgraphSchemaSource {
       for (let round = 1; ; round++) {
         catalog = await readCatalog(client, this.options);
         const secured = await secureTables(client, catalog.tables, this.log);
-        if (secured.length === 0) break;
+        this.afterSecuring(secured.deferred);
+        if (secured.changed.length === 0) break;
         if (round === 5) {
           catalog = await readCatalog(client, this.options);
           break;
@@ -126,6 +134,22 @@ export class LiveDataSchema implements SubgraphSchemaSource {
     this.built = next;
     this.log.info({ version: next.version.slice(0, 12), tables: next.model.tables.length, mode: catalog.mode }, 'data API built from the catalog');
     for (const listener of this.listeners) listener();
+  }
+
+  /** Schedules another refresh while some table could not be secured (1 s, doubling up to 30 s). */
+  private afterSecuring(deferred: string[]): void {
+    if (deferred.length === 0) {
+      this.securingDelayMs = SECURING_RETRY_FIRST_MS;
+      return;
+    }
+    if (this.securingRetry || this.phase === 'stopped') return;
+    const delay = this.securingDelayMs;
+    this.securingDelayMs = Math.min(SECURING_RETRY_MAX_MS, delay * 2);
+    this.securingRetry = setTimeout(() => {
+      this.securingRetry = null;
+      void this.serialised(() => this.refresh());
+    }, delay);
+    this.securingRetry.unref();
   }
 
   private async refreshEstimates(): Promise<void> {
