@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { GraphqlClient } from './api/graphql-client';
 import { LiveFeed, type LiveKind } from './api/live-feed';
 import { ConsoleContext, useConsole, type ConsoleServices } from './console-context';
@@ -19,22 +19,26 @@ type SignInState = { state: 'checking' } | { state: 'signed-out'; message: strin
 
 export function App() {
   const [signIn, setSignIn] = useState<SignInState>({ state: 'checking' });
+  // The live feed of the signed-in session, stopped on sign-out (outside React's state updaters).
+  const feed = useRef<LiveFeed | null>(null);
 
   const signOut = useCallback((message: string | null) => {
     forgetToken();
-    setSignIn((current) => {
-      if (current.state === 'signed-in') current.services.feed.stop();
-      return { state: 'signed-out', message };
-    });
+    feed.current?.stop();
+    feed.current = null;
+    setSignIn({ state: 'signed-out', message });
   }, []);
 
   const signInWith = useCallback(
     (token: string) => {
+      feed.current?.stop();
       setSignIn({ state: 'checking' });
       openSession(token).then(
         (session) => {
           storeToken(token);
-          setSignIn({ state: 'signed-in', services: servicesFor(session, (message) => signOut(`Signed out: ${message}`)) });
+          const services = servicesFor(session, (message) => signOut(`Signed out: ${message}`));
+          feed.current = services.feed;
+          setSignIn({ state: 'signed-in', services });
         },
         (error: unknown) => signOut(error instanceof SignInError ? error.message : String(error)),
       );
@@ -67,9 +71,9 @@ export function App() {
 function servicesFor(session: Session, onUnauthenticated: (message: string) => void): ConsoleServices {
   // Cluster events are for admins: the gateway refuses the subscription to other roles.
   const kinds: LiveKind[] = isAdmin(session) ? ['data', 'schema', 'cache', 'cluster'] : ['data', 'schema', 'cache'];
-  const feed = new LiveFeed(session.token, kinds, onUnauthenticated);
-  feed.start();
-  return { session, client: new GraphqlClient(session.token, onUnauthenticated), feed };
+  const live = new LiveFeed(session.token, kinds, onUnauthenticated);
+  live.start();
+  return { session, client: new GraphqlClient(session.token, onUnauthenticated), feed: live };
 }
 
 function Shell({ onSignOut }: { onSignOut: () => void }) {

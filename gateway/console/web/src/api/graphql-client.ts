@@ -6,6 +6,11 @@ export class GraphqlRequestError extends Error {
   }
 }
 
+/** Any failure as the panels show it: a GraphqlRequestError as it is, anything else as INTERNAL. */
+export function asRequestError(failure: unknown): GraphqlRequestError {
+  return failure instanceof GraphqlRequestError ? failure : new GraphqlRequestError(String(failure), 'INTERNAL');
+}
+
 interface GraphqlResponse<T> {
   data?: T | null;
   errors?: Array<{ message: string; extensions?: { code?: string } }>;

@@ -87,7 +87,8 @@ export class LiveFeed {
 
   constructor(
     private readonly token: string,
-    private readonly kinds: LiveKind[],
+    /** The subscriptions this feed opens (cluster events only for admins: the gateway refuses them to others). */
+    readonly kinds: readonly LiveKind[],
     private readonly onUnauthenticated: (message: string) => void,
   ) {}
 

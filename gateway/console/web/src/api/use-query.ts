@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { GraphqlRequestError } from './graphql-client';
+import { asRequestError, type GraphqlRequestError } from './graphql-client';
 
 export interface QueryState<T> {
   data: T | null;
@@ -33,7 +33,7 @@ export function useQuery<T>(load: () => Promise<T>, key: string, pollMs?: number
       },
       (failure: unknown) => {
         if (mine !== generation.current) return;
-        setError(failure instanceof GraphqlRequestError ? failure : new GraphqlRequestError(String(failure), 'INTERNAL'));
+        setError(asRequestError(failure));
         setLoading(false);
       },
     );
@@ -64,7 +64,7 @@ export function useAction<A extends unknown[], T>(action: (...args: A) => Promis
         setResult(value);
         return value;
       } catch (failure) {
-        setError(failure instanceof GraphqlRequestError ? failure : new GraphqlRequestError(String(failure), 'INTERNAL'));
+        setError(asRequestError(failure));
         return null;
       } finally {
         setPending(false);

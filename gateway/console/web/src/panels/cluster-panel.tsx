@@ -6,7 +6,7 @@ import { useConsole } from '../console-context';
 import { AddNodeForm } from './cluster/add-node-form';
 import { BackupsTable } from './cluster/backups-table';
 import { citusOnlyReason, clusterApi, isMoving, type ClusterView } from './cluster/cluster-api';
-import { humanBytes } from './cluster/format';
+import { humanBytes } from '../format';
 import { NodesTable } from './cluster/nodes-table';
 import { RebalanceCard } from './cluster/rebalance-card';
 import { ShardChart } from './cluster/shard-chart';

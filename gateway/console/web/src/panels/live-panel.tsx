@@ -1,6 +1,7 @@
 import { useMemo, useState, useSyncExternalStore } from 'react';
 import type { LiveKind } from '../api/live-feed';
 import { useConsole } from '../console-context';
+import { shortTime } from '../format';
 import { isAdmin } from '../session/session';
 
 const KIND_LABELS: Record<LiveKind, string> = { data: 'data', schema: 'schema', cache: 'cache', cluster: 'cluster' };
@@ -12,8 +13,8 @@ const KIND_LABELS: Record<LiveKind, string> = { data: 'data', schema: 'schema', 
 export function LivePanel() {
   const { feed, session } = useConsole();
   const events = useSyncExternalStore(feed.subscribe, feed.snapshot);
-  const kinds: LiveKind[] = isAdmin(session) ? ['data', 'schema', 'cache', 'cluster'] : ['data', 'schema', 'cache'];
-  const [shown, setShown] = useState<Set<LiveKind>>(() => new Set(kinds));
+  const { kinds } = feed;
+  const [shown, setShown] = useState<Set<LiveKind>>(() => new Set(feed.kinds));
   const [table, setTable] = useState('');
   const [openedAt] = useState(() => Date.now());
 
@@ -69,7 +70,7 @@ export function LivePanel() {
             <tbody>
               {visible.map((e) => (
                 <tr key={e.key} className={e.receivedAt > openedAt ? 'fresh' : undefined} data-kind={e.kind} data-table={e.table ?? ''} data-tenant={e.tenant ?? ''}>
-                  <td title={`event ${e.id}`}>{new Date(e.at).toLocaleTimeString()}</td>
+                  <td title={`event ${e.id}`}>{shortTime(e.at)}</td>
                   <td className="kind">{e.kind}</td>
                   <td>{e.resync ? <span className="badge warn">RESYNC</span> : e.what}</td>
                   <td>{e.table ?? ''}</td>

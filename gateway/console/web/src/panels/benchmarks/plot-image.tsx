@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { GraphqlRequestError } from '../../api/graphql-client';
+import { asRequestError, type GraphqlRequestError } from '../../api/graphql-client';
 import { ErrorNote } from '../../components/error-note';
 import { useConsole } from '../../console-context';
 
@@ -21,7 +21,7 @@ export function PlotImage({ name, title }: { name: string; title: string }) {
           made = URL.createObjectURL(blob.type ? blob : new Blob([blob], { type: 'image/svg+xml' }));
           setUrl(made);
         },
-        (failure: unknown) => live && setError(failure instanceof GraphqlRequestError ? failure : new GraphqlRequestError(String(failure), 'INTERNAL')),
+        (failure: unknown) => live && setError(asRequestError(failure)),
       );
     return () => {
       live = false;

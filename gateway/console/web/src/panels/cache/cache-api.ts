@@ -23,16 +23,3 @@ export const POLICY_MUTATION = `mutation SetCachePolicy($tenant: ID, $threshold:
     tenant threshold maxEntries ttlSeconds rebind literalGuard
   }
 }`;
-
-/** A timestamp as a short local time (the date too when it is not today); the ISO text as its title. */
-export function shortTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return iso;
-  const time = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  return at.toDateString() === new Date().toDateString() ? time : `${at.toLocaleDateString()} ${time}`;
-}
-
-export function plural(count: number, one: string, many: string): string {
-  return `${count} ${count === 1 ? one : many}`;
-}

@@ -1,5 +1,5 @@
 import type { EntryView } from './cache-api';
-import { shortTime } from './cache-api';
+import { shortTime } from '../../format';
 
 /** The most recently used entries of a scope. */
 export function CacheEntriesTable({ entries }: { entries: EntryView[] }) {

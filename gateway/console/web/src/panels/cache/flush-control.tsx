@@ -3,7 +3,8 @@ import { useAction } from '../../api/use-query';
 import { ConfirmStep } from '../../components/confirm-step';
 import { ErrorNote } from '../../components/error-note';
 import { useConsole } from '../../console-context';
-import { FLUSH_MUTATION, plural } from './cache-api';
+import { plural } from '../../format';
+import { FLUSH_MUTATION } from './cache-api';
 
 /**
  * Flush with an inline confirmation. Writers flush their own tenant, admins the chosen tenant or

@@ -1,7 +1,7 @@
 import type { GraphqlRequestError } from '../../api/graphql-client';
 import { ErrorNote } from '../../components/error-note';
 import type { BackupView } from './cluster-api';
-import { humanBytes, shortTime } from './format';
+import { humanBytes, shortTime } from '../../format';
 
 /** The complete backups, newest first (as `backups` answers). */
 export function BackupsTable({ backups, error }: { backups: BackupView[] | null; error: GraphqlRequestError | null }) {

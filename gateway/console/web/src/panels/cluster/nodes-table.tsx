@@ -4,7 +4,7 @@ import { ErrorNote } from '../../components/error-note';
 import { useConsole } from '../../console-context';
 import { clusterApi, type NodeView } from './cluster-api';
 import { ConfirmStep } from '../../components/confirm-step';
-import { age, humanBytes, shortTime } from './format';
+import { age, humanBytes, shortTime } from '../../format';
 
 const COLUMNS = ['Node', 'Address', 'Role', 'Status', 'Shards', 'Size', 'Last backup', 'Actions'];
 

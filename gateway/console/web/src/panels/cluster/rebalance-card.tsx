@@ -4,7 +4,7 @@ import { useAction } from '../../api/use-query';
 import { ErrorNote } from '../../components/error-note';
 import { useConsole } from '../../console-context';
 import { clusterApi, isMoving, type RebalanceView } from './cluster-api';
-import { shortTime } from './format';
+import { shortTime } from '../../format';
 
 const BADGES: Record<RebalanceView['state'], string> = { IDLE: '', SCHEDULED: 'warn', RUNNING: 'warn', FINISHED: 'ok', FAILED: 'bad', CANCELLED: 'bad' };
 

@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import type { AlignedData, Options } from 'uplot';
 import { bars, Chart, SERIES_COLOURS } from '../../components/chart';
 import type { NodeView } from './cluster-api';
-import { humanBytes } from './format';
+import { humanBytes } from '../../format';
 
 /**
  * Shards (left axis) and database size (right axis) per node, as grouped bars with the node names

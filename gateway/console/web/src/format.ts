@@ -1,3 +1,4 @@
+/** How the console writes sizes, times and counts, in every panel alike. */
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
 /** 10771815 → "10.3 MiB"; null (not measured) → "—". */
@@ -13,13 +14,13 @@ export function humanBytes(bytes: number | null | undefined): string {
   return `${unit === 0 ? value : Number(value.toFixed(value < 10 ? 2 : 1))} ${UNITS[unit]}`;
 }
 
-/** An ISO timestamp as "2026-12-02 07:35:33" in the browser's time zone; null → "—". */
+/** A timestamp as a short local time (the date too when it is not today); null → "—". */
 export function shortTime(iso: string | null | undefined): string {
   if (!iso) return '—';
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const time = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return at.toDateString() === new Date().toDateString() ? time : `${at.toLocaleDateString()} ${time}`;
 }
 
 /** How long ago an ISO timestamp was, roughly: "just now", "4 min ago", "3 h ago", "2 d ago". */
@@ -30,4 +31,8 @@ export function age(iso: string, now = Date.now()): string {
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
   if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ago`;
   return `${Math.floor(seconds / 86400)} d ago`;
+}
+
+export function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
 }
