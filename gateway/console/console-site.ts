@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { VerifiedToken } from '../../src/auth/token-verifier.js';
 import { sendError } from '../../src/http/graphql-http-server.js';
+import { sendJson } from '../../src/http/internal-json.js';
 import { listBenchmarks, readPlot } from './benchmark-files.js';
 import { StaticFiles } from './static-files.js';
 
@@ -38,6 +39,8 @@ const PAGE_HEADERS = {
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
 };
+/** Who the token is and what is benchmarked change: never cached. */
+const NO_STORE = { 'cache-control': 'no-store' };
 /** Built assets carry a content hash in their names: they never change. */
 const ASSET_HEADERS = { 'cache-control': 'public, max-age=31536000, immutable' };
 /** An SVG opened on its own must not run anything it might contain. */
@@ -81,9 +84,9 @@ export function createConsoleSite(options: ConsoleSiteOptions) {
     if (path === 'session') {
       const { identity, expiresAt } = verified;
       const session: ConsoleSession = { sub: identity.sub, role: identity.role, tenant: identity.tenant, expiresAt: new Date(expiresAt).toISOString(), sandbox: options.sandbox };
-      return sendJsonNoStore(res, session);
+      return sendJson(res, 200, session, NO_STORE);
     }
-    if (path === 'benchmarks') return sendJsonNoStore(res, listBenchmarks(options.benchResultsDir));
+    if (path === 'benchmarks') return sendJson(res, 200, listBenchmarks(options.benchResultsDir), NO_STORE);
     if (path.startsWith('benchmarks/')) {
       const svg = readPlot(options.benchResultsDir, path.slice('benchmarks/'.length));
       if (svg) {
@@ -94,12 +97,6 @@ export function createConsoleSite(options: ConsoleSiteOptions) {
     }
     sendError(res, 404, `no console API /console/api/${path}`, 'NOT_FOUND');
   }
-}
-
-function sendJsonNoStore(res: ServerResponse, payload: unknown): void {
-  const text = JSON.stringify(payload);
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-  res.end(text);
 }
 
 function notBuilt(res: ServerResponse): void {

@@ -4,6 +4,7 @@ import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics-registry.js';
+import { sendJson } from './internal-json.js';
 
 /**
  * The outcome of authenticating one request: a context for resolvers, or an HTTP rejection.
@@ -284,12 +285,6 @@ function executionRecorder(metrics: Metrics): (path: ExecutionPath) => void {
   const direct = metrics.graphqlExecutions.labels('direct');
   const planned = metrics.graphqlExecutions.labels('planned');
   return (path) => (path === 'direct' ? direct : planned).inc();
-}
-
-function sendJson(res: ServerResponse, status: number, payload: unknown): void {
-  const text = JSON.stringify(payload);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }
 
 export function sendError(res: ServerResponse, status: number, message: string, code = 'UNAUTHENTICATED'): void {

@@ -22,8 +22,9 @@ export async function readJsonBody(req: IncomingMessage, limit = 64 * 1024): Pro
   return parsed as Record<string, unknown>;
 }
 
-export function sendJson(res: ServerResponse, status: number, payload: unknown): void {
+/** Answers with a JSON body of a known length (and any extra headers). */
+export function sendJson(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(payload);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
