@@ -60,6 +60,8 @@ export function consoleBase(): string {
 
 export interface ConsolePage {
   page: Page;
+  /** Every URL the page asked for, from its first load on. */
+  requests: string[];
   /** JavaScript errors, failed loads and Content-Security-Policy violations seen on the page. */
   problems: string[];
 }
@@ -72,6 +74,8 @@ export async function openConsole(browser: Browser, options: { token?: string; p
   const context = await browser.createBrowserContext();
   const page = await context.newPage();
   const problems: string[] = [];
+  const requests: string[] = [];
+  page.on('request', (request) => requests.push(request.url()));
   page.on('pageerror', (error) => problems.push(`page error: ${(error as Error).message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
@@ -84,7 +88,7 @@ export async function openConsole(browser: Browser, options: { token?: string; p
   await page.goto(`${consoleBase()}${fragment}`, { waitUntil: 'domcontentloaded' });
   if (options.token && options.waitSignedIn !== false) await page.waitForSelector('[data-testid="who"]', { timeout: 15_000 });
   if (options.panel) await showPanel(page, options.panel);
-  return { page, problems };
+  return { page, problems, requests };
 }
 
 /** Opens a panel from the navigation, as a user clicks it. */
